@@ -1,0 +1,60 @@
+"""Site-wide views: the 429 page and the health check."""
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+def ratelimited(request, exception=None):
+    logger.info("rate limited: %s %s", request.method, request.path)
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_redis():
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+
+
+def _check_broker():
+    from freefable.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=0, timeout=2)
+
+
+@never_cache
+def healthz(request):
+    """Each dependency's state; 200 when all that are configured answer, 503 otherwise."""
+    checks = {"database": _check_database}
+    if settings.REDIS_URL:
+        checks["redis"] = _check_redis
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = _check_broker
+    states = {}
+    for name, check in checks.items():
+        try:
+            check()
+            states[name] = "ok"
+        except Exception as exc:  # any failure means "down", whatever the driver raises
+            logger.warning("healthz: %s is down: %s", name, exc)
+            states[name] = "down"
+    if not settings.REDIS_URL:
+        states["redis"] = "not configured"
+    if not settings.CELERY_BROKER_URL:
+        states["broker"] = "not configured (tasks run in-process)"
+    healthy = all(s != "down" for s in states.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": states}, status=200 if healthy else 503)

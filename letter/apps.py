@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LetterConfig(AppConfig):
+    name = "letter"
+    verbose_name = "Letters"

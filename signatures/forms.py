@@ -1,0 +1,114 @@
+"""The sign form: checks and normalises input, explains every refusal. It never writes or sends."""
+
+import re
+import unicodedata
+
+from django import forms
+from django.core.validators import URLValidator
+
+from .models import Signature
+
+# Something that looks like a web address or a mention of one: no place in a person's name.
+URL_LIKE = re.compile(r"(https?:|ftp:|www\.|//|\b[\w-]+\.(com|org|net|io|ru|cn|info|xyz|top|ly|co)\b)", re.IGNORECASE)
+# Bidirectional overrides and isolates can make a name display as something else.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_text(value: str) -> str:
+    """NFKC-normalise, trim and fold runs of white space to one space."""
+    return " ".join(unicodedata.normalize("NFKC", value).split())
+
+
+def has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS for ch in value)
+
+
+class SignatureForm(forms.Form):
+    name = forms.CharField(
+        label="Full name",
+        max_length=Signature.NAME_MAX,
+        error_messages={
+            "required": "Please enter your name.",
+            "max_length": f"Please shorten your name to {Signature.NAME_MAX} characters or fewer.",
+        },
+    )
+    email = forms.EmailField(
+        label="Email",
+        max_length=Signature.EMAIL_MAX,
+        help_text="We email you a link to confirm. Your email is never published.",
+        error_messages={
+            "required": "Please enter your email address; we send a link to it to confirm your signature.",
+            "invalid": "Please enter a valid email address, like name@example.org.",
+            "max_length": f"An email address can have at most {Signature.EMAIL_MAX} characters.",
+        },
+    )
+    title = forms.CharField(
+        label="Title or role",
+        required=False,
+        max_length=Signature.TITLE_MAX,
+        error_messages={"max_length": f"Please shorten your title to {Signature.TITLE_MAX} characters or fewer."},
+    )
+    organization = forms.CharField(
+        label="Organization",
+        required=False,
+        max_length=Signature.ORGANIZATION_MAX,
+        help_text="For identification only.",
+        error_messages={
+            "max_length": f"Please shorten the organization to {Signature.ORGANIZATION_MAX} characters or fewer."
+        },
+    )
+    link = forms.CharField(
+        label="Link (optional)",
+        required=False,
+        max_length=Signature.LINK_MAX,
+        help_text="A public page that shows who you are, e.g. your profile at your organization.",
+        error_messages={"max_length": f"Please use a link of at most {Signature.LINK_MAX} characters."},
+    )
+
+    def _clean_free_text(self, field: str, label: str) -> str:
+        value = self.cleaned_data.get(field, "")
+        if has_control_characters(value):
+            raise forms.ValidationError(f"{label} contains invisible control characters; please retype it.")
+        return clean_text(value)
+
+    def clean_name(self):
+        name = self._clean_free_text("name", "Your name")
+        if not name:
+            raise forms.ValidationError("Please enter your name.")
+        if URL_LIKE.search(name) or "@" in name:
+            raise forms.ValidationError("Please enter just your name, without web addresses or emails.")
+        if "<" in name or ">" in name:
+            raise forms.ValidationError("Please enter your name without < or > characters.")
+        if not any(ch.isalpha() for ch in name):
+            raise forms.ValidationError("Please enter your name in letters.")
+        return name
+
+    def clean_email(self):
+        email = unicodedata.normalize("NFKC", self.cleaned_data["email"]).strip()
+        if has_control_characters(email):
+            raise forms.ValidationError("Please enter a valid email address, like name@example.org.")
+        return email
+
+    def clean_title(self):
+        return self._clean_free_text("title", "The title")
+
+    def clean_organization(self):
+        return self._clean_free_text("organization", "The organization")
+
+    def clean_link(self):
+        link = self.cleaned_data.get("link", "").strip()
+        if not link:
+            return ""
+        if has_control_characters(link) or any(ch.isspace() for ch in link):
+            raise forms.ValidationError("A link cannot contain spaces or control characters.")
+        if "://" not in link:
+            link = "https://" + link
+        if not link.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Only web links starting with http:// or https:// are accepted.")
+        try:
+            URLValidator(schemes=["http", "https"])(link)
+        except forms.ValidationError:
+            raise forms.ValidationError("Please enter a valid web address, like https://example.org/about.") from None
+        if len(link) > Signature.LINK_MAX:
+            raise forms.ValidationError(f"Please use a link of at most {Signature.LINK_MAX} characters.")
+        return link

@@ -1,0 +1,154 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_public_id() -> str:
+    """A random, URL-safe id that names a signature in public (exports, tokens) instead of its pk."""
+    return secrets.token_urlsafe(9)  # 12 characters, 72 bits
+
+
+class SignatureQuerySet(models.QuerySet):
+    def public(self):
+        """Signatures anyone may see: approved ones, featured first, then in approval order."""
+        return self.filter(status=Signature.Status.APPROVED).order_by("-featured", "approved_at", "id")
+
+    def for_letter(self, letter):
+        return self.filter(letter=letter)
+
+    def awaiting_review(self):
+        return self.filter(status=Signature.Status.VERIFIED).order_by("verified_at", "id")
+
+
+class Signature(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending email confirmation"
+        VERIFIED = "verified", "Email confirmed, awaiting review"
+        APPROVED = "approved", "Approved (public)"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Verification(models.TextChoices):
+        NONE = "none", "Not verified"
+        EMAIL = "email", "Email confirmed"
+        DOMAIN = "domain", "Email at the organization's domain"
+        MODERATOR = "moderator", "Checked by a moderator"
+
+    # Limits of each field, shared with the sign form so the messages quote the real numbers.
+    NAME_MAX = 100
+    EMAIL_MAX = 254
+    TITLE_MAX = 150
+    ORGANIZATION_MAX = 150
+    LINK_MAX = 300
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="signatures")
+    version = models.ForeignKey("letter.LetterVersion", on_delete=models.PROTECT, related_name="signatures")
+
+    name = models.CharField(max_length=NAME_MAX)
+    email = models.EmailField(max_length=EMAIL_MAX)
+    # Lower-cased, NFKC-normalised email: one signature per value per letter.
+    email_normalized = models.CharField(max_length=EMAIL_MAX)
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    organization = models.CharField(max_length=ORGANIZATION_MAX, blank=True)
+    link = models.URLField(max_length=LINK_MAX, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    verification = models.CharField(max_length=10, choices=Verification.choices, default=Verification.NONE)
+    featured = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    # Moderation: who decided last, and what they noted (how a watchlisted name was checked,
+    # why a signature was rejected).
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderation_note = models.TextField(blank=True)
+
+    # Abuse signals for moderators. No raw IP is kept: a keyed hash of the client's network.
+    network_hash = models.CharField(max_length=64, blank=True)
+    suspicious_reasons = models.JSONField(default=list, blank=True)
+    # Set when the confirmation email could not be delivered after every retry.
+    email_failed = models.BooleanField(default=False)
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("moderate_signature", "Can review, approve, reject and feature signatures")]
+        constraints = [
+            # One live signature per email per letter. A withdrawn one is an erased tombstone,
+            # so its owner may sign again.
+            models.UniqueConstraint(
+                fields=["letter", "email_normalized"],
+                condition=~Q(status="withdrawn"),
+                name="one_signature_per_email_per_letter",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified") | Q(verified_at__isnull=False), name="verified_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(approved_at__isnull=False, verified_at__isnull=False),
+                name="approved_has_times",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | Q(rejected_at__isnull=False), name="rejected_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False), name="withdrawn_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["letter", "status", "featured", "approved_at"], name="sig_public_idx"),
+            models.Index(fields=["status", "verified_at"], name="sig_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name or '(erased)'} [{self.status}]"
+
+    @property
+    def email_domain(self) -> str:
+        return self.email_normalized.rpartition("@")[2]
+
+
+class OutgoingEmail(models.Model):
+    """An email to a signer, written in the same transaction as the change that calls for it.
+
+    The row is the source of truth (a transactional outbox): the Celery task that sends it only
+    carries its id, so a broker outage loses nothing and the sweep task sends what was never sent.
+    The links inside are made at send time from signed tokens, so nothing secret is stored here.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", "Confirm your signature"
+        ALREADY_SIGNED = "already_signed", "You have already signed"
+        APPROVED = "approved", "Your signature is public"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed after every retry"
+        CANCELLED = "cancelled", "No longer needed"
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_idx")]
+
+    def __str__(self):
+        return f"{self.kind} for signature {self.signature_id} [{self.status}]"

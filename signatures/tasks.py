@@ -1,0 +1,52 @@
+"""Celery tasks: thin wrappers that take an id and call a service."""
+
+import logging
+import random
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 8
+
+
+def retry_delay(retries: int) -> float:
+    """Exponential backoff with jitter, capped: base, 2x base, 4x base ... up to 15 minutes."""
+    base = settings.EMAIL_RETRY_BASE_SECONDS
+    return min(base * 2**retries, 900) * random.uniform(0.8, 1.2)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True, reject_on_worker_lost=True)
+def send_email(self, outgoing_id: int) -> str:
+    """Send one outbox email. Safe to run twice: the service sends a queued email only once.
+
+    SMTP and network errors are retried with backoff; after the last retry the email and its
+    signature are marked failed for moderators. A recipient the server refuses outright is not
+    retried.
+    """
+    try:
+        return services.outgoing_email_send(outgoing_id=outgoing_id)
+    except services.PERMANENT_EMAIL_ERRORS as exc:
+        services.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=True)
+        return "failed"
+    except services.TRANSIENT_EMAIL_ERRORS as exc:
+        final = self.request.retries >= self.max_retries
+        services.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=final)
+        if final:
+            return "failed"
+        raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """Beat task: publish queued emails that no worker is looking after."""
+    return services.outbox_sweep()
+
+
+@shared_task
+def erase_unconfirmed() -> int:
+    """Beat task: erase pending signatures whose link expired long ago."""
+    return services.signatures_erase_unconfirmed()

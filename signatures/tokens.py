@@ -1,0 +1,53 @@
+"""Links that let a signer confirm or withdraw without an account.
+
+A token is the signature's public id signed with SECRET_KEY (HMAC-SHA256) and a salt per
+purpose, so it cannot be guessed or forged and nothing secret is stored in the database. A
+confirm token also carries its creation time and expires after CONFIRM_TOKEN_MAX_AGE; a
+withdraw token lasts as long as the signature. "Acts once" is the status check in the service:
+confirming needs a pending signature, withdrawing a live one.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+
+CONFIRM_SALT = "freefable.signatures.confirm"
+WITHDRAW_SALT = "freefable.signatures.withdraw"
+# "." never appears in a public id (URL-safe base64) or a signature, and needs no escaping in a URL.
+SEP = "."
+
+
+@dataclass(frozen=True)
+class TokenData:
+    public_id: str
+    expired: bool = False
+
+
+def make_confirm_token(public_id: str) -> str:
+    return signing.TimestampSigner(salt=CONFIRM_SALT, sep=SEP).sign(public_id)
+
+
+def make_withdraw_token(public_id: str) -> str:
+    return signing.Signer(salt=WITHDRAW_SALT, sep=SEP).sign(public_id)
+
+
+def read_confirm_token(token: str) -> TokenData | None:
+    """The public id in a genuine confirm token, and whether it has expired; None if forged."""
+    signer = signing.TimestampSigner(salt=CONFIRM_SALT, sep=SEP)
+    try:
+        public_id = signer.unsign(token)
+    except signing.BadSignature:
+        return None
+    try:
+        signer.unsign(token, max_age=settings.CONFIRM_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        return TokenData(public_id, expired=True)
+    return TokenData(public_id)
+
+
+def read_withdraw_token(token: str) -> TokenData | None:
+    try:
+        return TokenData(signing.Signer(salt=WITHDRAW_SALT, sep=SEP).unsign(token))
+    except signing.BadSignature:
+        return None
