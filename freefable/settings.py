@@ -146,6 +146,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # With no broker, tasks run in-process when enqueued: nothing to install for `make run`.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to be redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -194,6 +195,8 @@ CONFIRM_TOKEN_MAX_AGE = env.int("CONFIRM_TOKEN_MAX_AGE", default=7 * 24 * 3600)
 ERASE_UNCONFIRMED_AFTER_DAYS = env.int("ERASE_UNCONFIRMED_AFTER_DAYS", default=7)
 # The most emails one signature can ever cause (confirmations, reminders, notices).
 MAX_EMAILS_PER_SIGNATURE = env.int("MAX_EMAILS_PER_SIGNATURE", default=5)
+# Signing again within this many seconds sends no second email of the same kind.
+EMAIL_RESEND_COOLDOWN = env.int("EMAIL_RESEND_COOLDOWN", default=60)
 # Email the signer when a moderator approves their signature.
 NOTIFY_SIGNER_ON_APPROVAL = env.bool("NOTIFY_SIGNER_ON_APPROVAL", default=True)
 

@@ -11,6 +11,8 @@ from .models import Signature
 # Something that looks like a web address or a mention of one: no place in a person's name.
 URL_LIKE = re.compile(r"(https?:|ftp:|www\.|//|\b[\w-]+\.(com|org|net|io|ru|cn|info|xyz|top|ly|co)\b)", re.IGNORECASE)
 # Bidirectional overrides and isolates can make a name display as something else.
+# A URL scheme ("mailto:", "javascript:"), but not "host:8080".
+SCHEME = re.compile(r"^([a-z][a-z0-9+-]*):(?!\d)", re.IGNORECASE)
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -20,7 +22,8 @@ def clean_text(value: str) -> str:
 
 
 def has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS for ch in value)
+    """Control characters other than tab and line breaks (white space, folded by clean_text)."""
+    return any((unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") or ch in BIDI_CONTROLS for ch in value)
 
 
 class SignatureForm(forms.Form):
@@ -101,9 +104,10 @@ class SignatureForm(forms.Form):
             return ""
         if has_control_characters(link) or any(ch.isspace() for ch in link):
             raise forms.ValidationError("A link cannot contain spaces or control characters.")
-        if "://" not in link:
-            link = "https://" + link
-        if not link.lower().startswith(("http://", "https://")):
+        scheme = SCHEME.match(link)
+        if scheme is None:
+            link = "https://" + link  # "example.org/me" is a web address without its scheme
+        elif scheme.group(1).lower() not in ("http", "https"):
             raise forms.ValidationError("Only web links starting with http:// or https:// are accepted.")
         try:
             URLValidator(schemes=["http", "https"])(link)

@@ -9,9 +9,18 @@ from .models import Signature
 COUNT_TTL = 5  # seconds: the count a reader sees may lag approvals by this much
 
 
+def _count_key(letter_id: int) -> str:
+    return f"letter:{letter_id}:count"
+
+
+def forget_public_count(letter_id: int) -> None:
+    """Drop the cached count, after a change to who is public."""
+    cache.delete(_count_key(letter_id))
+
+
 def public_count(*, letter: Letter) -> int:
     """The number of approved signatures, from the cache when fresh enough."""
-    key = f"letter:{letter.pk}:count"
+    key = _count_key(letter.pk)
     count = cache.get(key)
     if count is None:
         count = Signature.objects.public().filter(letter=letter).count()

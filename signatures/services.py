@@ -16,6 +16,7 @@ from letter.models import Letter
 
 from .emails import build_signature_email
 from .models import OutgoingEmail, Signature
+from .selectors import forget_public_count
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +47,20 @@ def outgoing_email_queue(*, signature: Signature, kind: str) -> OutgoingEmail | 
     """Write an email to the outbox and publish it once the transaction commits.
 
     Does nothing when the signature has had its share of emails (MAX_EMAILS_PER_SIGNATURE),
-    or when the same kind of email is already waiting: links are made at send time, so the
-    waiting one already carries a fresh link.
+    when the same kind of email is already waiting (links are made at send time, so the
+    waiting one already carries a fresh link), or went out less than EMAIL_RESEND_COOLDOWN
+    seconds ago: repeated clicks, or someone hammering the form with another person's
+    address, make one email, not a flood.
     """
     if signature.emails.count() >= settings.MAX_EMAILS_PER_SIGNATURE:
         logger.info("signature %s reached the email cap; not sending %s", signature.pk, kind)
         return None
-    if signature.emails.filter(kind=kind, status=OutgoingEmail.Status.QUEUED).exists():
+    recent = timezone.now() - timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN)
+    if (
+        signature.emails.filter(kind=kind)
+        .filter(Q(status=OutgoingEmail.Status.QUEUED) | Q(created_at__gt=recent))
+        .exists()
+    ):
         return None
     outgoing = OutgoingEmail.objects.create(signature=signature, kind=kind)
     transaction.on_commit(partial(_publish, outgoing.pk))
@@ -248,6 +256,7 @@ def signature_withdraw(*, public_id: str) -> tuple[Signature, bool]:
         signature.withdrawn_at = timezone.now()
         signature.save()
         signature.emails.filter(status=OutgoingEmail.Status.QUEUED).update(status=OutgoingEmail.Status.CANCELLED)
+        transaction.on_commit(partial(forget_public_count, signature.letter_id))
     return signature, True
 
 

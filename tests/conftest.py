@@ -1,0 +1,275 @@
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from email import message_from_bytes, policy
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from freefable.celery import app as celery_app
+
+from .factories import LetterFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = bool(os.environ.get("REQUIRE_SERVICES"))
+
+
+def require_service(name: str, available: bool, why: str = "") -> None:
+    """Skip when a service is missing, unless REQUIRE_SERVICES says it must be there."""
+    if available:
+        return
+    message = f"{name} is not available{': ' + why if why else ''}"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES is set but {message}")
+    pytest.skip(message)
+
+
+def redis_available(url: str) -> tuple[bool, str]:
+    if not url:
+        return False, "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        return False, str(exc)
+    return True, ""
+
+
+# --- Every test ---------------------------------------------------------------------------------
+
+
+def _clear_cache():
+    """Forget rate-limit windows and cached pages between tests. On Redis only our own keys go
+    (the broker's queues may share the database)."""
+    if settings.REDIS_URL:
+        try:
+            client = cache._cache.get_client(write=True)
+            keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        except Exception:  # noqa: S110 (Redis down: nothing cached to forget)
+            pass
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings):
+    _clear_cache()
+    # Tasks run in-process in unit tests; the worker tests below switch this off.
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    settings.SITE_URL = "http://testserver"
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def letter(db):
+    return LetterFactory()
+
+
+# --- Services -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def postgres(db):
+    require_service("PostgreSQL", connection.vendor == "postgresql", "DATABASE_URL is not a PostgreSQL URL")
+
+
+@pytest.fixture
+def redis_url():
+    ok, why = redis_available(settings.REDIS_URL)
+    require_service("Redis", ok, why)
+    return settings.REDIS_URL
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SMTPSink:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps what it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        self.refuse = 0  # answer this many DATA commands with a temporary error
+        self._lock = threading.Lock()
+        self.port = free_port()
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                return "451 4.3.0 Try again later"
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def start(self):
+        self.controller.start()
+
+    def stop(self):
+        self.controller.stop()
+
+    def wait_for(self, count: int, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.1)
+        raise AssertionError(f"expected {count} email(s) within {timeout}s, got {len(self.messages)}")
+
+
+@pytest.fixture
+def smtp_server():
+    sink = SMTPSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+class Browser:
+    """Just enough of a browser: cookies, forms with their CSRF token, no automatic redirects."""
+
+    def __init__(self):
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect)
+
+    def request(self, url, data=None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(url, body, timeout=30) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read().decode()
+
+    @staticmethod
+    def csrf(html):
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def message_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def database_url() -> str:
+    """A URL for the test database as this test process sees it, for another process to use."""
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return f"sqlite:///{s['NAME']}"
+
+
+class WorkerProcess:
+    """`celery -A freefable worker` in its own process, on a queue of its own."""
+
+    def __init__(self, *, queue: str, env: dict, log: Path):
+        self.queue, self.env, self.log = queue, env, log
+        self.proc = None
+
+    def start(self, timeout: float = 45):
+        self.log.write_text("")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "freefable",
+                "worker",
+                "-P",
+                "prefork",
+                "-c",
+                "1",
+                "-Q",
+                self.queue,
+                "-n",
+                f"{self.queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if " ready." in self.log.read_text():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"the Celery worker did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def celery_worker_factory(transactional_db, redis_url, smtp_server, tmp_path, live_server, settings):
+    """Start real workers against Redis, the test database and the test's SMTP server.
+
+    The test process publishes to the same broker and queue (tasks are not eager here).
+    """
+    require_service("PostgreSQL", connection.vendor == "postgresql", "a worker process needs a shared database")
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    settings.SITE_URL = live_server.url
+    old = celery_app.conf.task_default_queue
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL or redis_url,
+        "EMAIL_URL": smtp_server.url,
+        "SITE_URL": live_server.url,
+        "EMAIL_RETRY_BASE_SECONDS": "0.5",
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
+    workers = []
+
+    def start(name="worker"):
+        worker = WorkerProcess(queue=queue, env=env, log=tmp_path / f"{name}-{len(workers)}.log")
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    celery_app.conf.task_default_queue = old

@@ -1,0 +1,56 @@
+"""factory_boy factories: one per state, so a test says which state it starts from."""
+
+import factory
+from django.utils import timezone
+
+from letter.models import Letter
+from letter.services import letter_save
+from signatures.models import Signature
+
+
+class LetterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Letter
+
+    slug = factory.Sequence(lambda n: f"letter-{n}")
+    title = factory.Sequence(lambda n: f"An open letter number {n}")
+    addressees = "The people in charge"
+    summary = "We ask for something reasonable."
+    body = "We, the undersigned, ask for **something reasonable**.\n\nThank you."
+    published = True
+    is_primary = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        letter, _ = letter_save(letter=model_class(*args, **kwargs))
+        return letter
+
+
+class PendingSignatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signature
+
+    letter = factory.SubFactory(LetterFactory)
+    version = factory.LazyAttribute(lambda o: o.letter.current_version)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"signer{n}@example.com")
+    email_normalized = factory.LazyAttribute(lambda o: o.email.lower())
+    title = factory.Faker("job")
+    organization = factory.Faker("company")
+    status = Signature.Status.PENDING
+
+
+class VerifiedSignatureFactory(PendingSignatureFactory):
+    status = Signature.Status.VERIFIED
+    verification = Signature.Verification.EMAIL
+    verified_at = factory.LazyFunction(timezone.now)
+
+
+class ApprovedSignatureFactory(VerifiedSignatureFactory):
+    status = Signature.Status.APPROVED
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+class RejectedSignatureFactory(VerifiedSignatureFactory):
+    status = Signature.Status.REJECTED
+    rejected_at = factory.LazyFunction(timezone.now)
