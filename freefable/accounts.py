@@ -1,4 +1,18 @@
+"""Moderator accounts: created by `add_moderator`, never by sign-up."""
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.urls import reverse
+
+MODERATORS_GROUP = "Moderators"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -6,3 +20,46 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+
+def password_link(user) -> str:
+    """An absolute link to set a new password (allauth's reset-from-key page); one use."""
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    return settings.SITE_URL + path
+
+
+@transaction.atomic
+def moderator_add(*, email: str):
+    """Create or update the moderator with this email and put it in the Moderators group.
+
+    Returns (user, created). A new account has no usable password until its owner sets one.
+    """
+    email = email.strip()
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User(username=email.lower()[:150], email=email, is_active=True)
+        user.set_unusable_password()
+        user.save()
+    elif not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    # allauth keeps its own record of the address; it must be verified and primary for login
+    # and password reset to find the account.
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        address = EmailAddress.objects.create(user=user, email=email)
+    if not (address.verified and address.primary):
+        EmailAddress.objects.filter(user=user, primary=True).update(primary=False)
+        address.verified = address.primary = True
+        address.save(update_fields=["verified", "primary"])
+    return user, created
+
+
+def has_two_factor(user) -> bool:
+    return is_mfa_enabled(user, types=[Authenticator.Type.TOTP])

@@ -89,6 +89,9 @@ TEMPLATES = [
     },
 ]
 
+# Moderators may approve up to 10,000 ticked signatures in one POST (signatures.services.BULK_MAX).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 11_000
+
 # --- Database -------------------------------------------------------------------------------
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

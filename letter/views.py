@@ -26,3 +26,7 @@ def home(request):
 
 def detail(request, slug):
     return letter_page(request, letter_get_published(slug=slug))
+
+
+def method(request):
+    return render(request, "letter/method.html")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import OutgoingEmail, Signature
+from .hints import name_key
+from .models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
 
 
 class OutgoingEmailInline(admin.TabularInline):
@@ -60,3 +61,36 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "last_error",
     ]
     raw_id_fields = ["signature"]
+
+
+@admin.register(WatchlistEntry)
+class WatchlistEntryAdmin(admin.ModelAdmin):
+    """High-profile names: signatures with them need a one-by-one approval with a note."""
+
+    list_display = ["name", "note", "created_at"]
+    search_fields = ["name", "note"]
+    fields = ["name", "note"]
+
+    def save_model(self, request, obj, form, change):
+        obj.name_key = name_key(obj.name)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ModerationEvent)
+class ModerationEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: decisions are recorded by the moderation pages."""
+
+    list_display = ["created_at", "actor_email", "action", "signature", "bulk", "note"]
+    list_filter = ["action", "bulk"]
+    search_fields = ["actor_email", "note", "signature__public_id"]
+    raw_id_fields = ["signature"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from letter.models import Letter
 
-from .models import Signature
+from .hints import name_key
+from .models import Signature, WatchlistEntry
 from .services import email_normalize
 
 DEMO_DOMAIN = "example.org"
@@ -19,6 +20,14 @@ DEMO_PEOPLE = [
     ("Grace Mock", "Professor of Computer Science", "Example Institute of Technology", "verified", False),
     ("Hiro Stub", "Security Analyst", "Stub Bank", "pending", False),
 ]
+# Verified signatures that show the moderator's hints: (name, email, title, organization, link)
+HINTED_PEOPLE = [
+    ("Ines Domain", "ines@examplebank.com", "CISO", "Example Bank", "https://www.examplebank.com/team/ines"),
+    ("femi fixture", "femi.fixture@gmail.com", "Pentester", "Fixture and Partners", ""),
+    ("Jo Throwaway", "jo@mailinator.com", "CEO", "Big Famous Company", ""),
+    ("Famous Person", "famous@gmail.com", "Chief Executive", "Very Large AI Company", ""),
+]
+WATCHLIST = [("Famous Person", "Well-known executive; check through their office before approving.")]
 
 
 def seed_demo_signatures(*, letter: Letter) -> int:
@@ -32,6 +41,7 @@ def seed_demo_signatures(*, letter: Letter) -> int:
             letter=letter,
             version=letter.current_version,
             name=name,
+            name_key=name_key(name),
             email=email,
             email_normalized=email_normalize(email),
             title=title,
@@ -42,4 +52,21 @@ def seed_demo_signatures(*, letter: Letter) -> int:
             verified_at=now if verified else None,
             approved_at=now.replace(microsecond=i) if status == "approved" else None,
         )
-    return len(DEMO_PEOPLE)
+    for name, email, title, org, link in HINTED_PEOPLE:
+        Signature.objects.create(
+            letter=letter,
+            version=letter.current_version,
+            name=name,
+            name_key=name_key(name),
+            email=email,
+            email_normalized=email_normalize(email),
+            title=title,
+            organization=org,
+            link=link,
+            status=Signature.Status.VERIFIED,
+            verification=Signature.Verification.EMAIL,
+            verified_at=now,
+        )
+    for name, note in WATCHLIST:
+        WatchlistEntry.objects.get_or_create(name_key=name_key(name), defaults={"name": name, "note": note})
+    return len(DEMO_PEOPLE) + len(HINTED_PEOPLE)

@@ -18,6 +18,9 @@ class SignatureQuerySet(models.QuerySet):
     def for_letter(self, letter):
         return self.filter(letter=letter)
 
+    def watchlisted(self):
+        return self.filter(name_key__in=WatchlistEntry.objects.values("name_key"))
+
     def awaiting_review(self):
         return self.filter(status=Signature.Status.VERIFIED).order_by("verified_at", "id")
 
@@ -48,6 +51,9 @@ class Signature(models.Model):
     version = models.ForeignKey("letter.LetterVersion", on_delete=models.PROTECT, related_name="signatures")
 
     name = models.CharField(max_length=NAME_MAX)
+    # The name folded for matching (case, accents, punctuation, honorifics, word order): finds
+    # duplicates like "Doe, Jane" / "jane doe" and names on the watchlist.
+    name_key = models.CharField(max_length=NAME_MAX, blank=True, db_index=True)
     email = models.EmailField(max_length=EMAIL_MAX)
     # Lower-cased, NFKC-normalised email: one signature per value per letter.
     email_normalized = models.CharField(max_length=EMAIL_MAX)
@@ -152,3 +158,52 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} for signature {self.signature_id} [{self.status}]"
+
+
+class WatchlistEntry(models.Model):
+    """A high-profile name: a signature with it is never approved in bulk, and approving it
+    needs a note on how the moderator checked it is really that person."""
+
+    name = models.CharField(max_length=Signature.NAME_MAX)
+    name_key = models.CharField(max_length=Signature.NAME_MAX, unique=True, editable=False)
+    note = models.CharField(max_length=300, blank=True, help_text="Who this is, how to reach them to check.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "watchlist"
+
+    def __str__(self):
+        return self.name
+
+
+class ModerationEvent(models.Model):
+    """The audit log: one row per decision on a signature. Rows are only ever added; the one
+    exception is erasure, when a signer withdraws and their details leave the before/after too."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REJECT = "reject", "Rejected"
+        FEATURE = "feature", "Featured"
+        UNFEATURE = "unfeature", "Unfeatured"
+        EDIT = "edit", "Edited"
+        IMPORT = "import", "Imported"
+        WITHDRAW = "withdraw", "Withdrawn by the signer"
+
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True, help_text="Kept if the account is deleted.")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    bulk = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} #{self.signature_id} by {self.actor_email or 'signer'}"

@@ -3,10 +3,12 @@
 import logging
 import smtplib
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
@@ -14,8 +16,9 @@ from django.utils import timezone
 
 from letter.models import Letter
 
+from . import hints
 from .emails import build_signature_email
-from .models import OutgoingEmail, Signature
+from .models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
 from .selectors import forget_public_count
 
 logger = logging.getLogger(__name__)
@@ -180,6 +183,7 @@ def signature_create(
                     letter=letter,
                     version_id=letter.current_version_id,
                     name=name,
+                    name_key=hints.name_key(name),
                     email=email.strip(),
                     email_normalized=email_normalized,
                     title=title,
@@ -212,7 +216,11 @@ def signature_confirm(*, public_id: str) -> tuple[Signature, bool]:
             return signature, False
         signature.status = Status.VERIFIED
         signature.verified_at = timezone.now()
-        signature.verification = Signature.Verification.EMAIL
+        signature.verification = (
+            Signature.Verification.DOMAIN
+            if hints.affiliation_verified(signature.email_normalized, signature.organization, signature.link)
+            else Signature.Verification.EMAIL
+        )
         signature.save(update_fields=["status", "verified_at", "verification"])
     return signature, True
 
@@ -250,12 +258,22 @@ def signature_withdraw(*, public_id: str) -> tuple[Signature, bool]:
         signature = Signature.objects.select_for_update().get(public_id=public_id)
         if signature.status == Status.WITHDRAWN:
             return signature, False
-        for field, value in ERASED_FIELDS.items():
-            setattr(signature, field, value)
+        before_status = signature.status
+        for name, value in ERASED_FIELDS.items():
+            setattr(signature, name, value)
+        signature.name_key = ""
         signature.status = Status.WITHDRAWN
         signature.withdrawn_at = timezone.now()
         signature.save()
         signature.emails.filter(status=OutgoingEmail.Status.QUEUED).update(status=OutgoingEmail.Status.CANCELLED)
+        # Erasure reaches the audit log too: earlier edits may hold the old title or organization.
+        signature.events.exclude(before={}, after={}).update(before={"erased": True}, after={"erased": True})
+        ModerationEvent.objects.create(
+            signature=signature,
+            action=ModerationEvent.Action.WITHDRAW,
+            before={"status": before_status},
+            after={"status": Status.WITHDRAWN},
+        )
         transaction.on_commit(partial(forget_public_count, signature.letter_id))
     return signature, True
 
@@ -280,6 +298,254 @@ def signatures_erase_unconfirmed(*, dry_run: bool = False) -> int:
         Signature.objects.filter(pk__in=ids, status=Status.PENDING).delete()
     logger.info("erased %d unconfirmed signature(s)", len(ids))
     return len(ids)
+
+
+# --- Moderation -------------------------------------------------------------------------------
+
+APPROVABLE = (Status.VERIFIED, Status.REJECTED)
+REJECTABLE = (Status.VERIFIED, Status.APPROVED)
+
+
+def _event(signature, moderator, action, before, after, note="", bulk=False) -> ModerationEvent:
+    return ModerationEvent(
+        signature=signature,
+        actor=moderator,
+        actor_email=getattr(moderator, "email", "") or "",
+        action=action,
+        before=before,
+        after=after,
+        note=note,
+        bulk=bulk,
+    )
+
+
+def _locked(signature_id: int) -> Signature:
+    return Signature.objects.select_for_update().get(pk=signature_id)
+
+
+def _notify_approved(signature: Signature) -> None:
+    if settings.NOTIFY_SIGNER_ON_APPROVAL and not signature.emails.filter(kind=Kind.APPROVED).exists():
+        outgoing_email_queue(signature=signature, kind=Kind.APPROVED)
+
+
+def signature_is_watchlisted(signature: Signature) -> bool:
+    return bool(signature.name_key) and WatchlistEntry.objects.filter(name_key=signature.name_key).exists()
+
+
+def signature_approve(*, signature_id: int, moderator, note: str = "") -> tuple[Signature, bool]:
+    """Publish a confirmed (or earlier rejected) signature. Returns (signature, changed).
+
+    A note says how the moderator checked the person; it raises the verification level to
+    "checked by a moderator". A name on the watchlist cannot be approved without one.
+    """
+    note = note.strip()
+    with transaction.atomic():
+        signature = _locked(signature_id)
+        if signature.status not in APPROVABLE:
+            return signature, False
+        if not note and signature_is_watchlisted(signature):
+            raise ValidationError("This name is on the watchlist. Say how you checked that it is really this person.")
+        before = {"status": signature.status, "verification": signature.verification}
+        signature.status = Status.APPROVED
+        signature.approved_at = timezone.now()
+        signature.rejected_at = None
+        signature.moderated_by = moderator
+        if note:
+            signature.verification = Signature.Verification.MODERATOR
+            signature.moderation_note = note
+        signature.save()
+        after = {"status": signature.status, "verification": signature.verification}
+        _event(signature, moderator, ModerationEvent.Action.APPROVE, before, after, note).save()
+        _notify_approved(signature)
+        transaction.on_commit(partial(forget_public_count, signature.letter_id))
+    return signature, True
+
+
+def signature_reject(*, signature_id: int, moderator, reason: str = "") -> tuple[Signature, bool]:
+    """Keep a signature off the public list (or take it off). Returns (signature, changed)."""
+    with transaction.atomic():
+        signature = _locked(signature_id)
+        if signature.status not in REJECTABLE:
+            return signature, False
+        before = {"status": signature.status, "featured": signature.featured}
+        signature.status = Status.REJECTED
+        signature.rejected_at = timezone.now()
+        signature.featured = False
+        signature.moderated_by = moderator
+        if reason.strip():
+            signature.moderation_note = reason.strip()
+        signature.save()
+        after = {"status": signature.status, "featured": False}
+        _event(signature, moderator, ModerationEvent.Action.REJECT, before, after, reason.strip()).save()
+        transaction.on_commit(partial(forget_public_count, signature.letter_id))
+    return signature, True
+
+
+def signature_set_featured(*, signature_id: int, moderator, featured: bool) -> tuple[Signature, bool]:
+    """Feature an approved signature (shown first in public), or stop featuring it."""
+    with transaction.atomic():
+        signature = _locked(signature_id)
+        if signature.status != Status.APPROVED or signature.featured == featured:
+            return signature, False
+        signature.featured = featured
+        signature.moderated_by = moderator
+        signature.save(update_fields=["featured", "moderated_by"])
+        action = ModerationEvent.Action.FEATURE if featured else ModerationEvent.Action.UNFEATURE
+        _event(signature, moderator, action, {"featured": not featured}, {"featured": featured}).save()
+    return signature, True
+
+
+def signature_edit(*, signature_id: int, moderator, title: str, organization: str) -> tuple[Signature, bool]:
+    """Correct the displayed title and organization (typos). Returns (signature, changed)."""
+    with transaction.atomic():
+        signature = _locked(signature_id)
+        if signature.status == Status.WITHDRAWN:
+            return signature, False
+        before = {"title": signature.title, "organization": signature.organization}
+        after = {"title": title, "organization": organization}
+        if before == after:
+            return signature, False
+        signature.title, signature.organization = title, organization
+        signature.moderated_by = moderator
+        signature.save(update_fields=["title", "organization", "moderated_by"])
+        _event(signature, moderator, ModerationEvent.Action.EDIT, before, after).save()
+    return signature, True
+
+
+@dataclass
+class BulkResult:
+    changed: int = 0
+    watchlisted: int = 0  # left for an explicit, noted approval
+    unchanged: int = 0  # not in a state the action applies to
+
+
+BULK_ACTIONS = {"approve", "reject", "feature", "unfeature"}
+BULK_MAX = 10_000
+
+
+def signatures_bulk_decide(*, ids, moderator, action: str, reason: str = "") -> BulkResult:
+    """Apply one decision to many signatures at once, in a constant number of queries:
+    lock and read the rows that qualify, update them in one statement, write the audit log and
+    the approval emails in one insert each. Watchlisted names are never approved in bulk."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError(f"Unknown action: {action}")
+    ids = list(dict.fromkeys(int(i) for i in ids))[:BULK_MAX]
+    now = timezone.now()
+    qs = Signature.objects.filter(pk__in=ids)
+    if action == "approve":
+        qs = qs.filter(status__in=APPROVABLE)
+        changes = {"status": Status.APPROVED, "approved_at": now, "rejected_at": None}
+    elif action == "reject":
+        qs = qs.filter(status__in=REJECTABLE)
+        changes = {"status": Status.REJECTED, "rejected_at": now, "featured": False}
+    else:
+        featured = action == "feature"
+        qs = qs.filter(status=Status.APPROVED, featured=not featured)
+        changes = {"featured": featured}
+    result = BulkResult()
+    with transaction.atomic():
+        if action == "approve":
+            result.watchlisted = qs.watchlisted().count()
+            qs = qs.exclude(name_key__in=WatchlistEntry.objects.values("name_key"))
+        rows = list(qs.select_for_update().values_list("pk", "letter_id", "status", "featured"))
+        if not rows:
+            result.unchanged = len(ids) - result.watchlisted
+            return result
+        pks = [row[0] for row in rows]
+        Signature.objects.filter(pk__in=pks).update(moderated_by=moderator, **changes)
+        note = reason.strip() if action == "reject" else ""
+        events = []
+        for pk, _letter_id, status, was_featured in rows:
+            before = {"status": status, "featured": was_featured}
+            after = {"status": changes.get("status", status), "featured": changes.get("featured", was_featured)}
+            event = _event(Signature(pk=pk), moderator, action, before, after, note, bulk=True)
+            events.append(event)
+        ModerationEvent.objects.bulk_create(events)
+        if action == "approve" and settings.NOTIFY_SIGNER_ON_APPROVAL:
+            already = set(
+                OutgoingEmail.objects.filter(signature_id__in=pks, kind=Kind.APPROVED).values_list(
+                    "signature_id", flat=True
+                )
+            )
+            outgoing = OutgoingEmail.objects.bulk_create(
+                [OutgoingEmail(signature_id=pk, kind=Kind.APPROVED) for pk in pks if pk not in already]
+            )
+            transaction.on_commit(partial(_publish_many, [o.pk for o in outgoing]))
+        for letter_id in {row[1] for row in rows}:
+            transaction.on_commit(partial(forget_public_count, letter_id))
+    result.changed = len(rows)
+    result.unchanged = len(ids) - result.changed - result.watchlisted
+    return result
+
+
+def _publish_many(outgoing_ids: list[int], chunk: int = 200) -> None:
+    """Hand many outbox rows to Celery in a few messages rather than one each."""
+    from .tasks import send_emails
+
+    for start in range(0, len(outgoing_ids), chunk):
+        part = outgoing_ids[start : start + chunk]
+        try:
+            send_emails.delay(part)
+        except Exception:
+            logger.exception("could not enqueue %d emails; the outbox sweep will send them", len(part))
+
+
+# --- Import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    skipped: int = 0  # already signed
+    rejected: list = field(default_factory=list)  # (line number, reason)
+
+
+def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
+    """Add signatories gathered before launch as verified and approved (checked by the campaign).
+
+    `rows` are dicts with name, email, title, organization, link. Each row is checked like the
+    sign form; an email already on the letter is skipped, so re-running adds nothing.
+    """
+    from .forms import SignatureForm
+
+    report = ImportReport()
+    now = timezone.now()
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        form = SignatureForm({k: (row.get(k) or "") for k in ("name", "email", "title", "organization", "link")})
+        if not form.is_valid():
+            reasons = "; ".join(f"{f}: {' '.join(e)}" for f, e in form.errors.items())
+            report.rejected.append((line, reasons))
+            continue
+        data = form.cleaned_data
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    signature = Signature.objects.create(
+                        letter=letter,
+                        version_id=letter.current_version_id,
+                        name=data["name"],
+                        name_key=hints.name_key(data["name"]),
+                        email=data["email"],
+                        email_normalized=email_normalize(data["email"]),
+                        title=data["title"],
+                        organization=data["organization"],
+                        link=data["link"],
+                        status=Status.APPROVED,
+                        verification=Signature.Verification.MODERATOR,
+                        moderation_note="Imported from the launch list.",
+                        verified_at=now,
+                        approved_at=now,
+                        moderated_by=actor,
+                    )
+            except IntegrityError:
+                report.skipped += 1
+                continue
+            _event(
+                signature, actor, ModerationEvent.Action.IMPORT, {}, {"status": Status.APPROVED}, "launch list"
+            ).save()
+        report.added += 1
+    forget_public_count(letter.pk)
+    return report
 
 
 # Errors worth another try later; anything else is a bug and is left to surface.

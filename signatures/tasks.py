@@ -40,6 +40,20 @@ def send_email(self, outgoing_id: int) -> str:
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
 
 
+@shared_task(acks_late=True)
+def send_emails(outgoing_ids: list[int]) -> int:
+    """Send many outbox emails (after a bulk approval). Each that fails for a passing reason is
+    handed to `send_email` for its own retries. Returns how many were sent now."""
+    sent = 0
+    for outgoing_id in outgoing_ids:
+        try:
+            sent += services.outgoing_email_send(outgoing_id=outgoing_id) == "sent"
+        except services.TRANSIENT_EMAIL_ERRORS as exc:
+            services.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=False)
+            send_email.apply_async((outgoing_id,), countdown=retry_delay(0))
+    return sent
+
+
 @shared_task
 def sweep_outbox() -> int:
     """Beat task: publish queued emails that no worker is looking after."""

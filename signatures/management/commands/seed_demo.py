@@ -1,17 +1,36 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from freefable.accounts import moderator_add
 from letter.models import Letter
 
 from ...demo import seed_demo_signatures
 
+DEMO_MODERATOR = "moderator@example.org"
+DEMO_PASSWORD = "demo-moderator-password"  # noqa: S105 (printed for local use; refused with DEBUG off)
+
 
 class Command(BaseCommand):
-    help = "Add demo signatures in every state to the primary letter, once (for `make run`)."
+    help = "Add demo signatures to the primary letter and a demo moderator, once (for `make run`, DEBUG only)."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            self.stderr.write("seed_demo only runs with DEBUG on: it creates a moderator with a known password.")
+            return
         letter = Letter.objects.filter(is_primary=True).first()
         if letter is None:
             self.stderr.write("No primary letter: run load_letter --primary first.")
             return
         added = seed_demo_signatures(letter=letter)
         self.stdout.write(f"Demo signatures added: {added}." if added else "Demo signatures already present.")
+        user, _ = moderator_add(email=DEMO_MODERATOR)
+        if not user.has_usable_password():
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\n  Moderators log in at http://127.0.0.1:8000/accounts/login/\n"
+                f"  email: {DEMO_MODERATOR}   password: {DEMO_PASSWORD}\n"
+                "  then open http://127.0.0.1:8000/moderation/  (add your own: python manage.py add_moderator EMAIL)\n"
+            )
+        )
