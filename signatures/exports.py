@@ -30,7 +30,8 @@ def csv_lines(header: list[str], rows: Iterable[Iterable], *, bom: bool = True):
         yield writer.writerow([safe_cell(v) for v in row])
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+def csv_response(filename: str, lines: Iterable[str]) -> StreamingHttpResponse:
+    """Stream CSV lines (from `csv_lines`) as a download."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

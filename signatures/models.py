@@ -207,3 +207,21 @@ class ModerationEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.signature_id} by {self.actor_email or 'signer'}"
+
+
+class DailyDigest(models.Model):
+    """The SHA-256 of a letter's signatory CSV as it stood at the end of a day (UTC), published
+    so anyone can prove the list they downloaded is the list that was published."""
+
+    letter = models.ForeignKey("letter.Letter", on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField()
+    count = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["letter", "day"], name="one_digest_per_letter_day")]
+
+    def __str__(self):
+        return f"{self.letter.slug} {self.day}: {self.sha256[:12]}…"

@@ -1,44 +1,205 @@
-"""Reads for the public pages."""
+"""Reads for the public pages, and the caching that keeps them cheap under a surge.
+
+Every change to who is public (approve, reject, feature, edit, withdraw, import) calls
+`public_list_changed` after its commit: it drops the cached count and replaces the letter's
+"list generation", a token in every cached page's key, so no stale page is served.
+"""
+
+import base64
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from letter.models import Letter
 
-from .models import Signature
+from .models import ModerationEvent, Signature
 
-COUNT_TTL = 5  # seconds: the count a reader sees may lag approvals by this much
+COUNT_FRESH = 3  # seconds a computed count is served before one request recomputes it
+COUNT_KEEP = 24 * 3600  # how long a stale count is kept to serve while it is recomputed
+PUBLIC_FIELDS = (
+    "public_id",
+    "name",
+    "title",
+    "organization",
+    "link",
+    "verification",
+    "featured",
+    "approved_at",
+    "created_at",
+)
 
 
 def _count_key(letter_id: int) -> str:
     return f"letter:{letter_id}:count"
 
 
-def forget_public_count(letter_id: int) -> None:
-    """Drop the cached count, after a change to who is public."""
+def _generation_key(letter_id: int) -> str:
+    return f"letter:{letter_id}:gen"
+
+
+def list_generation(letter_id: int) -> str:
+    """A token that changes whenever the letter's public list changes (part of cache keys)."""
+    gen = cache.get(_generation_key(letter_id))
+    if gen is None:
+        gen = uuid.uuid4().hex[:12]
+        if not cache.add(_generation_key(letter_id), gen, None):
+            gen = cache.get(_generation_key(letter_id)) or gen
+    return gen
+
+
+def public_list_changed(letter_id: int) -> None:
+    cache.set(_generation_key(letter_id), uuid.uuid4().hex[:12], None)
     cache.delete(_count_key(letter_id))
 
 
 def public_count(*, letter: Letter) -> int:
-    """The number of approved signatures, from the cache when fresh enough."""
+    """The number of approved signatures.
+
+    Served from the cache; when the value is older than COUNT_FRESH seconds, one request (the
+    one that wins a short lock) recounts while the others keep serving the old value. So the
+    table is counted at most once every few seconds, however many readers refresh the page, and
+    approvals take no lock on a shared counter row.
+    """
     key = _count_key(letter.pk)
-    count = cache.get(key)
-    if count is None:
-        count = Signature.objects.public().filter(letter=letter).count()
-        cache.set(key, count, COUNT_TTL)
+    cached = cache.get(key)
+    now = timezone.now().timestamp()
+    if cached is not None:
+        count, computed_at = cached
+        if now - computed_at < COUNT_FRESH or not cache.add(key + ":lock", 1, 10):
+            return count
+    count = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED).count()
+    cache.set(key, (count, now), COUNT_KEEP)
+    cache.delete(key + ":lock")
     return count
 
 
+def list_state(*, letter: Letter) -> tuple[str, datetime]:
+    """(ETag, Last-Modified) for the public list: every public change writes an audit event, so
+    the newest event and the count identify what is published."""
+    key = f"letter:{letter.pk}:state:{list_generation(letter.pk)}"
+    state = cache.get(key)
+    if state is None:
+        last = ModerationEvent.objects.aggregate(id=Max("id"), at=Max("created_at"))
+        modified = max(filter(None, [last["at"], letter.updated_at]))
+        tag = f"{letter.pk}.{letter.current_version_id}.{last['id'] or 0}.{public_count(letter=letter)}"
+        state = (hashlib.sha256(tag.encode()).hexdigest()[:20], modified.replace(microsecond=0))
+        cache.set(key, state, 60)
+    return state
+
+
 def featured_signatures(*, letter: Letter, limit: int = 12):
-    return list(
-        Signature.objects.public()
-        .filter(letter=letter, featured=True)
-        .only("public_id", "name", "title", "organization", "link", "verification")[:limit]
-    )
+    return list(Signature.objects.public().filter(letter=letter, featured=True).only(*PUBLIC_FIELDS)[:limit])
 
 
 def recent_signatures(*, letter: Letter, limit: int = 10):
     return list(
         Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
         .order_by("-approved_at", "-id")
-        .only("public_id", "name", "title", "organization", "link", "verification")[:limit]
+        .only(*PUBLIC_FIELDS)[:limit]
     )
+
+
+# --- The public list: search, filters, keyset pagination -------------------------------------
+
+
+def _encode_cursor(signature: Signature) -> str:
+    raw = f"{int(signature.featured)}|{signature.approved_at.isoformat()}|{signature.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        featured, approved_at, pk = raw.split("|")
+        return featured == "1", datetime.fromisoformat(approved_at), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _after(cursor: str) -> Q:
+    """Rows after the cursor in the public order: featured first, then oldest approval first.
+    New approvals sort last, so the pages a reader has seen do not shift."""
+    decoded = _decode_cursor(cursor)
+    if decoded is None:
+        return Q()
+    featured, approved_at, pk = decoded
+    later = Q(approved_at__gt=approved_at) | Q(approved_at=approved_at, id__gt=pk)
+    if featured:
+        return Q(featured=True) & later | Q(featured=False)
+    return Q(featured=False) & later
+
+
+def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: str = "", limit: int = 50):
+    """One page of the public list and the cursor of the next page (None at the end).
+
+    Search matches name, title and organization (case-insensitive; on PostgreSQL a trigram
+    index serves it, see migration 0004)."""
+    qs = Signature.objects.public().filter(letter=letter)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(organization__icontains=q))
+    if level in Signature.Verification.values:
+        qs = qs.filter(verification=level)
+    if after:
+        qs = qs.filter(_after(after))
+    rows = list(qs.only(*PUBLIC_FIELDS)[: limit + 1])
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def organization_counts(*, letter: Letter, limit: int = 15) -> list[tuple[str, int]]:
+    key = f"letter:{letter.pk}:orgs:{list_generation(letter.pk)}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(
+            Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
+            .exclude(organization="")
+            .values_list("organization")
+            .annotate(n=Count("id"))
+            .order_by("-n", "organization")[:limit]
+        )
+        cache.set(key, rows, 300)
+    return rows
+
+
+def signatures_per_day(*, letter: Letter, days: int = 60) -> list[tuple]:
+    """Approved signatures by the day they were signed, for the last `days` days with any."""
+    key = f"letter:{letter.pk}:perday:{list_generation(letter.pk)}"
+    rows = cache.get(key)
+    if rows is None:
+        since = timezone.now() - timedelta(days=days)
+        rows = list(
+            Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED, created_at__gte=since)
+            .annotate(day=TruncDate("created_at"))
+            .values_list("day")
+            .annotate(n=Count("id"))
+            .order_by("day")
+        )
+        cache.set(key, rows, 300)
+    return rows
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ["id", "name", "title", "organization", "link", "signed_at", "verification", "letter_version"]
+
+
+def export_rows(*, letter: Letter, until: datetime | None = None):
+    """Approved signatures as export rows, oldest approval first, streamed from the database in
+    chunks (a server-side cursor on PostgreSQL): memory stays flat however long the list."""
+    qs = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
+    if until is not None:
+        qs = qs.filter(approved_at__lt=until)
+    rows = qs.order_by("approved_at", "id").values_list(
+        "public_id", "name", "title", "organization", "link", "created_at", "verification", "version__number"
+    )
+    for public_id, name, title, org, link, signed, level, version in rows.iterator(chunk_size=2000):
+        yield (public_id, name, title, org, link, iso_utc(signed), level, version)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,10 +1,11 @@
 """Every write to signatures goes through here: one function per action, one transaction each."""
 
+import hashlib
 import logging
 import smtplib
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -18,8 +19,9 @@ from letter.models import Letter
 
 from . import hints
 from .emails import build_signature_email
-from .models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
-from .selectors import forget_public_count
+from .exports import csv_lines
+from .models import DailyDigest, ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
+from .selectors import EXPORT_COLUMNS, export_rows, public_list_changed
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +276,7 @@ def signature_withdraw(*, public_id: str) -> tuple[Signature, bool]:
             before={"status": before_status},
             after={"status": Status.WITHDRAWN},
         )
-        transaction.on_commit(partial(forget_public_count, signature.letter_id))
+        transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
 
 
@@ -357,7 +359,7 @@ def signature_approve(*, signature_id: int, moderator, note: str = "") -> tuple[
         after = {"status": signature.status, "verification": signature.verification}
         _event(signature, moderator, ModerationEvent.Action.APPROVE, before, after, note).save()
         _notify_approved(signature)
-        transaction.on_commit(partial(forget_public_count, signature.letter_id))
+        transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
 
 
@@ -377,7 +379,7 @@ def signature_reject(*, signature_id: int, moderator, reason: str = "") -> tuple
         signature.save()
         after = {"status": signature.status, "featured": False}
         _event(signature, moderator, ModerationEvent.Action.REJECT, before, after, reason.strip()).save()
-        transaction.on_commit(partial(forget_public_count, signature.letter_id))
+        transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
 
 
@@ -392,6 +394,7 @@ def signature_set_featured(*, signature_id: int, moderator, featured: bool) -> t
         signature.save(update_fields=["featured", "moderated_by"])
         action = ModerationEvent.Action.FEATURE if featured else ModerationEvent.Action.UNFEATURE
         _event(signature, moderator, action, {"featured": not featured}, {"featured": featured}).save()
+        transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
 
 
@@ -409,6 +412,7 @@ def signature_edit(*, signature_id: int, moderator, title: str, organization: st
         signature.moderated_by = moderator
         signature.save(update_fields=["title", "organization", "moderated_by"])
         _event(signature, moderator, ModerationEvent.Action.EDIT, before, after).save()
+        transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
 
 
@@ -472,7 +476,7 @@ def signatures_bulk_decide(*, ids, moderator, action: str, reason: str = "") -> 
             )
             transaction.on_commit(partial(_publish_many, [o.pk for o in outgoing]))
         for letter_id in {row[1] for row in rows}:
-            transaction.on_commit(partial(forget_public_count, letter_id))
+            transaction.on_commit(partial(public_list_changed, letter_id))
     result.changed = len(rows)
     result.unchanged = len(ids) - result.changed - result.watchlisted
     return result
@@ -544,8 +548,38 @@ def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
                 signature, actor, ModerationEvent.Action.IMPORT, {}, {"status": Status.APPROVED}, "launch list"
             ).save()
         report.added += 1
-    forget_public_count(letter.pk)
+    public_list_changed(letter.pk)
     return report
+
+
+# --- Digests --------------------------------------------------------------------------------
+
+
+def digest_csv_lines(*, letter: Letter, day):
+    """The CSV of the list as it stood at the end of `day` (UTC): the bytes the digest hashes
+    and the dated download serves."""
+    until = day_end(day)
+    return csv_lines(EXPORT_COLUMNS, export_rows(letter=letter, until=until))
+
+
+def day_end(day):
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def digest_publish(*, letter: Letter, day) -> DailyDigest:
+    """Hash the list as it stood at the end of `day` and publish the digest (once per day)."""
+    existing = DailyDigest.objects.filter(letter=letter, day=day).first()
+    if existing:
+        return existing
+    digest, count = hashlib.sha256(), -1  # the header line is not a signature
+    for line in digest_csv_lines(letter=letter, day=day):
+        digest.update(line.encode("utf-8"))
+        count += line != "\ufeff"
+    try:
+        with transaction.atomic():
+            return DailyDigest.objects.create(letter=letter, day=day, count=count, sha256=digest.hexdigest())
+    except IntegrityError:  # published meanwhile by another run
+        return DailyDigest.objects.get(letter=letter, day=day)
 
 
 # Errors worth another try later; anything else is a bug and is left to surface.

@@ -64,3 +64,19 @@ def sweep_outbox() -> int:
 def erase_unconfirmed() -> int:
     """Beat task: erase pending signatures whose link expired long ago."""
     return services.signatures_erase_unconfirmed()
+
+
+@shared_task
+def publish_digests() -> int:
+    """Beat task, just after midnight UTC: yesterday's digest for every published letter."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from letter.models import Letter
+
+    yesterday = timezone.now().date() - timedelta(days=1)
+    letters = Letter.objects.published()
+    for letter in letters:
+        services.digest_publish(letter=letter, day=yesterday)
+    return len(letters)

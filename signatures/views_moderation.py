@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from freefable.accounts import has_two_factor
 
 from . import services
-from .exports import csv_response
+from .exports import csv_lines, csv_response
 from .hints import hints_for_page
 from .models import ModerationEvent, Signature
 
@@ -229,4 +229,4 @@ def audit_csv(request):
         )
         for when, actor, action, public_id, slug, before, after, note, bulk in events
     )
-    return csv_response(f"moderation-audit-{timezone.now():%Y-%m-%d}.csv", header, rows)
+    return csv_response(f"moderation-audit-{timezone.now():%Y-%m-%d}.csv", csv_lines(header, rows))

@@ -1,3 +1,4 @@
+import io
 import os
 import re
 import socket
@@ -273,3 +274,19 @@ def celery_worker_factory(transactional_db, redis_url, smtp_server, tmp_path, li
     for worker in workers:
         worker.stop()
     celery_app.conf.task_default_queue = old
+
+
+@pytest.fixture
+def mod_client_factory(db):
+    """A logged-in moderator's client (made with add_moderator, as a real one is)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    def make(email="moderator@example.org"):
+        call_command("add_moderator", email, "--no-email", stdout=io.StringIO())
+        client = Client()
+        client.force_login(get_user_model().objects.get(email=email))
+        return client
+
+    return make
