@@ -165,6 +165,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     # A message not acknowledged within this time (its worker died) is delivered again.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    # How often a worker looks for such messages (seconds, and every Nth look scans Redis).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE = {
@@ -204,6 +207,12 @@ ERASE_UNCONFIRMED_AFTER_DAYS = env.int("ERASE_UNCONFIRMED_AFTER_DAYS", default=7
 MAX_EMAILS_PER_SIGNATURE = env.int("MAX_EMAILS_PER_SIGNATURE", default=5)
 # Signing again within this many seconds sends no second email of the same kind.
 EMAIL_RESEND_COOLDOWN = env.int("EMAIL_RESEND_COOLDOWN", default=60)
+# Bot traps: a form posted sooner than this after it was served, or older than the max, is a bot's.
+FORM_MIN_SECONDS = env.float("FORM_MIN_SECONDS", default=2.0)
+FORM_MAX_SECONDS = env.int("FORM_MAX_SECONDS", default=24 * 3600)
+# This many signatures from one network within BURST_WINDOW_MINUTES marks the rest as a burst.
+BURST_THRESHOLD = env.int("BURST_THRESHOLD", default=10)
+BURST_WINDOW_MINUTES = env.int("BURST_WINDOW_MINUTES", default=10)
 # Email the signer when a moderator approves their signature.
 NOTIFY_SIGNER_ON_APPROVAL = env.bool("NOTIFY_SIGNER_ON_APPROVAL", default=True)
 

@@ -1,6 +1,7 @@
 from django.core.cache import cache
 from django.shortcuts import render
 
+from signatures.abuse import form_timestamp
 from signatures.forms import SignatureForm
 from signatures.selectors import featured_signatures, list_generation, public_count, recent_signatures
 
@@ -26,6 +27,7 @@ def letter_page(request, letter: Letter, form: SignatureForm | None = None, stat
         "featured": people[0],
         "recent": people[1],
         "form": form or SignatureForm(),
+        "form_ts": form_timestamp(),
     }
     return render(request, "letter/detail.html", context, status=status)
 

@@ -114,6 +114,7 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["letter", "status", "featured", "approved_at"], name="sig_public_idx"),
             models.Index(fields=["status", "verified_at"], name="sig_queue_idx"),
+            models.Index(fields=["letter", "network_hash", "created_at"], name="sig_burst_idx"),
         ]
 
     def __str__(self):

@@ -116,9 +116,12 @@ def _decode_cursor(cursor: str):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         featured, approved_at, pk = raw.split("|")
-        return featured == "1", datetime.fromisoformat(approved_at), int(pk)
+        moment, pk = datetime.fromisoformat(approved_at), int(pk)
     except (ValueError, UnicodeDecodeError):
         return None
+    if moment.tzinfo is None or not 0 < pk < 2**63:  # not one we made: start from the top
+        return None
+    return featured == "1", moment, pk
 
 
 def _after(cursor: str) -> Q:
@@ -134,11 +137,19 @@ def _after(cursor: str) -> Q:
     return Q(featured=False) & later
 
 
+def clean_query(text: str, max_length: int = 100) -> str:
+    """Search text as a database can take it: no NUL or other control characters (PostgreSQL
+    refuses NUL in text), white space folded, length capped."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())[:max_length]
+
+
 def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: str = "", limit: int = 50):
     """One page of the public list and the cursor of the next page (None at the end).
 
     Search matches name, title and organization (case-insensitive; on PostgreSQL a trigram
-    index serves it, see migration 0004)."""
+    index serves it, see migration 0005)."""
+    q = clean_query(q)
     qs = Signature.objects.public().filter(letter=letter)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(organization__icontains=q))

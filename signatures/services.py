@@ -169,6 +169,7 @@ def signature_create(
     organization: str = "",
     link: str = "",
     network_hash: str = "",
+    loaded_form: bool = True,
 ) -> tuple[Signature, bool]:
     """Sign `letter`, or answer a repeat signer. Returns (signature, created).
 
@@ -179,6 +180,9 @@ def signature_create(
     """
     email_normalized = email_normalize(email)
     with transaction.atomic():
+        reasons = suspicion_reasons(
+            letter=letter, email_normalized=email_normalized, network_hash=network_hash, loaded_form=loaded_form
+        )
         try:
             with transaction.atomic():
                 signature = Signature.objects.create(
@@ -192,6 +196,7 @@ def signature_create(
                     organization=organization,
                     link=link,
                     network_hash=network_hash,
+                    suspicious_reasons=reasons,
                 )
             created = True
         except IntegrityError:
@@ -204,6 +209,34 @@ def signature_create(
         kind = Kind.CONFIRM if signature.status == Status.PENDING else Kind.ALREADY_SIGNED
         outgoing_email_queue(signature=signature, kind=kind)
     return signature, created
+
+
+def suspicion_reasons(*, letter: Letter, email_normalized: str, network_hash: str, loaded_form: bool) -> list[str]:
+    """Why moderators should look twice at a new signature. Nothing here refuses anyone: a
+    burst may be one office signing together, a plus address may be a careful person."""
+    reasons = []
+    local, _, domain = email_normalized.rpartition("@")
+    base = local.split("+", 1)[0]
+    if base and domain:
+        copies = (
+            Signature.objects.filter(letter=letter)
+            .exclude(status=Status.WITHDRAWN)
+            .exclude(email_normalized=email_normalized)
+            .filter(Q(email_normalized=f"{base}@{domain}") | Q(email_normalized__startswith=f"{base}+"))
+            .filter(email_normalized__endswith=f"@{domain}")
+        )
+        if copies.exists():
+            reasons.append("Plus-addressed variant of another signer's email")
+    if network_hash:
+        since = timezone.now() - timedelta(minutes=settings.BURST_WINDOW_MINUTES)
+        recent = Signature.objects.filter(letter=letter, network_hash=network_hash, created_at__gte=since).count()
+        if recent >= settings.BURST_THRESHOLD:
+            reasons.append(
+                f"Burst: {recent + 1} signatures from one network within {settings.BURST_WINDOW_MINUTES} minutes"
+            )
+    if not loaded_form:
+        reasons.append("Posted without loading the sign form")
+    return reasons
 
 
 def signature_confirm(*, public_id: str) -> tuple[Signature, bool]:

@@ -5,11 +5,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from freefable.ratelimits import client_ip
 from letter.models import Letter
 from letter.selectors import letter_get_published
 from letter.views import letter_page
 
-from . import services
+from . import abuse, services
 from .forms import SignatureForm
 from .models import Signature
 from .tokens import read_confirm_token, read_withdraw_token
@@ -38,11 +39,22 @@ def sign(request, slug):
     letter = letter_get_published(slug=slug)
     if request.method == "GET":  # a bookmarked or reloaded form address
         return HttpResponseRedirect(letter.get_absolute_url() + "#sign")
+    done = see_other(reverse("signatures:check_email", kwargs={"slug": letter.slug}))
+    trap = abuse.trap_reason(request.POST)
+    if trap:
+        # Answer as if it worked, keep nothing: a bot learns nothing to adapt to.
+        abuse.logger.warning("bot trap on %s: %s", letter.slug, trap)
+        return done
     form = SignatureForm(request.POST)
     if not form.is_valid():
         return letter_page(request, letter, form=form, status=400)
-    services.signature_create(letter=letter, **form.cleaned_data)
-    return see_other(reverse("signatures:check_email", kwargs={"slug": letter.slug}))
+    services.signature_create(
+        letter=letter,
+        network_hash=abuse.network_hash(client_ip(request)),
+        loaded_form=bool(request.POST.get("ts")),
+        **form.cleaned_data,
+    )
+    return done
 
 
 def check_email(request, slug):

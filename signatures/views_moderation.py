@@ -20,6 +20,7 @@ from . import services
 from .exports import csv_lines, csv_response
 from .hints import hints_for_page
 from .models import ModerationEvent, Signature
+from .selectors import clean_query
 
 PERMISSION = "signatures.moderate_signature"
 PAGE_SIZE = 50
@@ -30,6 +31,11 @@ FILTERS = {
     "approved": ("Approved", Q(status=Signature.Status.APPROVED), ("-approved_at", "-id")),
     "rejected": ("Rejected", Q(status=Signature.Status.REJECTED), ("-rejected_at", "-id")),
     "featured": ("Featured", Q(status=Signature.Status.APPROVED, featured=True), ("-approved_at", "-id")),
+    "suspicious": (
+        "Suspicious",
+        Q(status=Signature.Status.VERIFIED) & ~Q(suspicious_reasons=[]),
+        ("verified_at", "id"),
+    ),
     "unconfirmed": ("Unconfirmed", Q(status=Signature.Status.PENDING), ("-created_at", "-id")),
     "all": ("All", ~Q(status=Signature.Status.WITHDRAWN), ("-created_at", "-id")),
 }
@@ -58,7 +64,7 @@ def _filtered(params):
         name = "awaiting"
     _, condition, ordering = FILTERS[name]
     qs = Signature.objects.filter(condition).select_related("letter")
-    q = params.get("q", "").strip()[:100]
+    q = clean_query(params.get("q", ""))
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(organization__icontains=q) | Q(email_normalized__icontains=q.lower()))
     return name, q, qs.order_by(*ordering)

@@ -48,7 +48,7 @@ def _last_modified(request, slug, **kwargs):
 @ratelimit(group="search-ip", key="ip", rate=_search_ratelimited, block=True)
 def signature_list(request, slug):
     letter = letter_get_published(slug=slug)
-    q = " ".join(request.GET.get("q", "").split())[:100]
+    q = selectors.clean_query(request.GET.get("q", ""))
     level = request.GET.get("level", "")
     level = level if level in Signature.Verification.values else ""
     after = request.GET.get("after", "")[:200]
