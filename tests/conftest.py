@@ -111,10 +111,21 @@ class SMTPSink:
 
         self.messages = []
         self.refuse = 0  # answer this many DATA commands with a temporary error
+        self.stall = False  # hold every session at RCPT until this is cleared
+        self.stalled = threading.Event()  # set once a session is being held
         self._lock = threading.Lock()
         self.port = free_port()
         self.url = f"smtp://127.0.0.1:{self.port}"
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+
+        while self.stall:
+            self.stalled.set()
+            await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
@@ -193,7 +204,7 @@ class WorkerProcess:
 
     def start(self, timeout: float = 45):
         self.log.write_text("")
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # a session of its own, so a kill reaches its pool too
             [
                 sys.executable,
                 "-m",
@@ -219,6 +230,7 @@ class WorkerProcess:
             env=self.env,
             stdout=self.log.open("a"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -228,6 +240,13 @@ class WorkerProcess:
                 break
             time.sleep(0.2)
         raise AssertionError(f"the Celery worker did not start:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self):
+        """SIGKILL the worker and its pool at once: a crash, no chance to clean up."""
+        import signal
+
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -260,12 +279,14 @@ def celery_worker_factory(transactional_db, redis_url, smtp_server, tmp_path, li
         "SITE_URL": live_server.url,
         "EMAIL_RETRY_BASE_SECONDS": "0.5",
         "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
     workers = []
 
-    def start(name="worker"):
-        worker = WorkerProcess(queue=queue, env=env, log=tmp_path / f"{name}-{len(workers)}.log")
+    def start(name="worker", **overrides):
+        worker = WorkerProcess(queue=queue, env={**env, **overrides}, log=tmp_path / f"{name}-{len(workers)}.log")
         workers.append(worker)
         worker.start()
         return worker
@@ -290,3 +311,93 @@ def mod_client_factory(db):
         return client
 
     return make
+
+
+class RedisServer:
+    """A Redis of the test's own on a spare port, so the test can stop and restart it."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = tmp_path
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        ok = False
+        for _ in range(100):
+            ok, _ = redis_available(self.url)
+            if ok:
+                return
+            time.sleep(0.1)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def own_redis(tmp_path, redis_url):
+    import shutil
+
+    require_service("redis-server", shutil.which("redis-server") is not None, "the binary is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+class SiteProcess:
+    """The site served by `manage.py runserver` in its own process, with its own settings."""
+
+    def __init__(self, env, log):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**env, "SITE_URL": self.url}
+        self.log = log
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2)
+                return
+            except urllib.error.HTTPError:
+                return  # answering (503 is fine: a dependency may be down on purpose)
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"the site did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def manage_command(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
