@@ -72,6 +72,35 @@ def test_security_headers(client, letter):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.django_db
+def test_csp_and_frame_headers_on_every_page(client, letter, admin_user):
+    ApprovedSignatureFactory(letter=letter)
+    letter.is_primary = True
+    letter.save()
+    public = [
+        "/",
+        letter.get_absolute_url(),
+        f"/letters/{letter.slug}/signatures/",
+        f"/letters/{letter.slug}/press/",
+        f"/letters/{letter.slug}/digests/",
+        f"/letters/{letter.slug}/check-your-email/",
+        "/verification/",
+        "/accounts/login/",
+        "/accounts/password/reset/",
+        "/admin/login/",
+        "/confirm/bad.token/",
+        "/nowhere/",
+        f"/letters/{letter.slug}/signatures.json",
+        f"/letters/{letter.slug}/count.json",
+    ]
+    client.force_login(admin_user)
+    for url in public + ["/moderation/", "/admin/"]:
+        response = client.get(url)
+        assert response.status_code in (200, 302, 404), url
+        assert "script-src 'self'" in response["Content-Security-Policy"], url
+        assert response["X-Frame-Options"] == "DENY", url
+
+
 def test_no_inline_script_or_style_in_templates():
     for path in (ROOT / "templates").rglob("*.html"):
         if "email" in path.parts:  # mail clients need inline style; CSP does not apply to email
