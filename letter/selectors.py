@@ -1,12 +1,27 @@
+from django.core.cache import cache
 from django.http import Http404
 
 from .models import Letter
 
+TTL = 10  # seconds; letter_save drops the entry at once
+
+
+def _key(slug: str | None) -> str:
+    return f"letter:published:{slug or '__primary__'}"
+
 
 def letter_get_published(*, slug: str | None = None) -> Letter:
-    """The published letter with this slug, or the primary one; 404 when there is none."""
-    qs = Letter.objects.published().select_related("current_version")
-    letter = qs.filter(slug=slug).first() if slug else qs.filter(is_primary=True).first()
-    if letter is None or letter.current_version is None:
-        raise Http404("No such letter.")
+    """The published letter with this slug, or the primary one; 404 when there is none.
+    Cached briefly: every public page starts here."""
+    letter = cache.get(_key(slug))
+    if letter is None:
+        qs = Letter.objects.published().select_related("current_version")
+        letter = qs.filter(slug=slug).first() if slug else qs.filter(is_primary=True).first()
+        if letter is None or letter.current_version is None:
+            raise Http404("No such letter.")
+        cache.set(_key(slug), letter, TTL)
     return letter
+
+
+def forget_letter(*slugs: str) -> None:
+    cache.delete_many([_key(None), *(_key(s) for s in slugs)])

@@ -1,10 +1,12 @@
 import re
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import markdown
 from .models import Letter, LetterVersion
+from .selectors import forget_letter
 
 TITLE_RE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
@@ -29,6 +31,8 @@ def letter_save(*, letter: Letter) -> tuple[Letter, bool]:
     """
     if letter.is_primary:
         Letter.objects.filter(is_primary=True).exclude(pk=letter.pk).update(is_primary=False)
+    old_slug = Letter.objects.filter(pk=letter.pk).values_list("slug", flat=True).first() if letter.pk else None
+    transaction.on_commit(partial(forget_letter, letter.slug, *filter(None, [old_slug])))
     letter.save()
     current = letter.current_version
     if current is not None and current.title == letter.title and current.body == letter.body:

@@ -6,7 +6,7 @@ from letter.models import Letter
 
 from .hints import name_key
 from .models import Signature, WatchlistEntry
-from .services import email_normalize
+from .services import email_base, email_normalize
 
 DEMO_DOMAIN = "example.org"
 DEMO_PEOPLE = [
@@ -44,6 +44,7 @@ def seed_demo_signatures(*, letter: Letter) -> int:
             name_key=name_key(name),
             email=email,
             email_normalized=email_normalize(email),
+            email_base=email_base(email_normalize(email)),
             title=title,
             organization=org,
             status=status,
@@ -60,6 +61,7 @@ def seed_demo_signatures(*, letter: Letter) -> int:
             name_key=name_key(name),
             email=email,
             email_normalized=email_normalize(email),
+            email_base=email_base(email_normalize(email)),
             title=title,
             organization=org,
             link=link,

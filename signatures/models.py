@@ -57,6 +57,8 @@ class Signature(models.Model):
     email = models.EmailField(max_length=EMAIL_MAX)
     # Lower-cased, NFKC-normalised email: one signature per value per letter.
     email_normalized = models.CharField(max_length=EMAIL_MAX)
+    # The address without a "+tag" (jane+x@corp.example -> jane@corp.example), to spot variants.
+    email_base = models.CharField(max_length=EMAIL_MAX, blank=True)
     title = models.CharField(max_length=TITLE_MAX, blank=True)
     organization = models.CharField(max_length=ORGANIZATION_MAX, blank=True)
     link = models.URLField(max_length=LINK_MAX, blank=True)
@@ -112,9 +114,12 @@ class Signature(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["letter", "status", "featured", "approved_at"], name="sig_public_idx"),
+            # The public order (featured first, then approval order): pages and cursors read it
+            # straight off this index, however long the list.
+            models.Index(fields=["letter", "status", "-featured", "approved_at", "id"], name="sig_public_order_idx"),
             models.Index(fields=["status", "verified_at"], name="sig_queue_idx"),
             models.Index(fields=["letter", "network_hash", "created_at"], name="sig_burst_idx"),
+            models.Index(fields=["letter", "email_base"], name="sig_email_base_idx"),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ Every change to who is public (approve, reject, feature, edit, withdraw, import)
 
 import base64
 import hashlib
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,8 @@ from letter.models import Letter
 from .models import ModerationEvent, Signature
 
 COUNT_FRESH = 3  # seconds a computed count is served before one request recomputes it
-COUNT_KEEP = 24 * 3600  # how long a stale count is kept to serve while it is recomputed
+AGGREGATE_FRESH = 300  # organization counts and the per-day chart may lag by five minutes
+KEEP = 24 * 3600  # how long a stale value is kept, to serve while it is recomputed
 PUBLIC_FIELDS = (
     "public_id",
     "name",
@@ -57,25 +59,43 @@ def public_list_changed(letter_id: int) -> None:
     cache.delete(_count_key(letter_id))
 
 
+def cached_aggregate(key: str, fresh: float, compute):
+    """A value that is costly to compute, computed by one request at a time.
+
+    When the cached value is older than `fresh` seconds, the request that wins a short lock
+    recomputes it while the others keep serving the old value; with no value at all, the others
+    wait briefly for the winner instead of all computing at once (no stampede after a restart).
+    """
+    entry = cache.get(key)
+    now = time.time()
+    if entry is not None:
+        value, computed_at = entry
+        if now - computed_at < fresh or not cache.add(key + ":lock", 1, 30):
+            return value
+    elif not cache.add(key + ":lock", 1, 30):
+        for _ in range(100):  # up to ~5 s, then compute anyway
+            time.sleep(0.05)
+            entry = cache.get(key)
+            if entry is not None:
+                return entry[0]
+    value = compute()
+    cache.set(key, (value, time.time()), KEEP)
+    cache.delete(key + ":lock")
+    return value
+
+
 def public_count(*, letter: Letter) -> int:
     """The number of approved signatures.
 
-    Served from the cache; when the value is older than COUNT_FRESH seconds, one request (the
-    one that wins a short lock) recounts while the others keep serving the old value. So the
-    table is counted at most once every few seconds, however many readers refresh the page, and
-    approvals take no lock on a shared counter row.
+    Counted at most once every COUNT_FRESH seconds however many readers refresh the page (and
+    at once after a change, which drops the cached value); approvals take no lock on a shared
+    counter row.
     """
-    key = _count_key(letter.pk)
-    cached = cache.get(key)
-    now = timezone.now().timestamp()
-    if cached is not None:
-        count, computed_at = cached
-        if now - computed_at < COUNT_FRESH or not cache.add(key + ":lock", 1, 10):
-            return count
-    count = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED).count()
-    cache.set(key, (count, now), COUNT_KEEP)
-    cache.delete(key + ":lock")
-    return count
+    return cached_aggregate(
+        _count_key(letter.pk),
+        COUNT_FRESH,
+        lambda: Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED).count(),
+    )
 
 
 def list_state(*, letter: Letter) -> tuple[str, datetime]:
@@ -131,7 +151,8 @@ def _after(cursor: str) -> Q:
     if decoded is None:
         return Q()
     featured, approved_at, pk = decoded
-    later = Q(approved_at__gt=approved_at) | Q(approved_at=approved_at, id__gt=pk)
+    # "approved_at >= X" first gives the index a range to start from; the rest breaks ties.
+    later = Q(approved_at__gte=approved_at) & (Q(approved_at__gt=approved_at) | Q(id__gt=pk))
     if featured:
         return Q(featured=True) & later | Q(featured=False)
     return Q(featured=False) & later
@@ -150,7 +171,9 @@ def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: st
     Search matches name, title and organization (case-insensitive; on PostgreSQL a trigram
     index serves it, see migration 0005)."""
     q = clean_query(q)
-    qs = Signature.objects.public().filter(letter=letter)
+    qs = Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED).order_by(
+        "-featured", "approved_at", "id"
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(organization__icontains=q))
     if level in Signature.Verification.values:
@@ -163,35 +186,35 @@ def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: st
 
 
 def organization_counts(*, letter: Letter, limit: int = 15) -> list[tuple[str, int]]:
-    key = f"letter:{letter.pk}:orgs:{list_generation(letter.pk)}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = list(
+    """The most represented organizations. A GROUP BY over the whole list, so it is recomputed
+    every few minutes rather than after each approval."""
+    return cached_aggregate(
+        f"letter:{letter.pk}:orgs",
+        AGGREGATE_FRESH,
+        lambda: list(
             Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
             .exclude(organization="")
             .values_list("organization")
             .annotate(n=Count("id"))
             .order_by("-n", "organization")[:limit]
-        )
-        cache.set(key, rows, 300)
-    return rows
+        ),
+    )
 
 
 def signatures_per_day(*, letter: Letter, days: int = 60) -> list[tuple]:
     """Approved signatures by the day they were signed, for the last `days` days with any."""
-    key = f"letter:{letter.pk}:perday:{list_generation(letter.pk)}"
-    rows = cache.get(key)
-    if rows is None:
+
+    def compute():
         since = timezone.now() - timedelta(days=days)
-        rows = list(
+        return list(
             Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED, created_at__gte=since)
             .annotate(day=TruncDate("created_at"))
             .values_list("day")
             .annotate(n=Count("id"))
             .order_by("day")
         )
-        cache.set(key, rows, 300)
-    return rows
+
+    return cached_aggregate(f"letter:{letter.pk}:perday", AGGREGATE_FRESH, compute)
 
 
 # --- Exports ---------------------------------------------------------------------------------

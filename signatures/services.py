@@ -34,6 +34,12 @@ def email_normalize(email: str) -> str:
     return unicodedata.normalize("NFKC", email).strip().lower()
 
 
+def email_base(email_normalized: str) -> str:
+    """The address without its "+tag": jane+x@corp.example and jane@corp.example share one."""
+    local, _, domain = email_normalized.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 # --- Outbox -----------------------------------------------------------------------------------
 
 
@@ -192,6 +198,7 @@ def signature_create(
                     name_key=hints.name_key(name),
                     email=email.strip(),
                     email_normalized=email_normalized,
+                    email_base=email_base(email_normalized),
                     title=title,
                     organization=organization,
                     link=link,
@@ -215,18 +222,13 @@ def suspicion_reasons(*, letter: Letter, email_normalized: str, network_hash: st
     """Why moderators should look twice at a new signature. Nothing here refuses anyone: a
     burst may be one office signing together, a plus address may be a careful person."""
     reasons = []
-    local, _, domain = email_normalized.rpartition("@")
-    base = local.split("+", 1)[0]
-    if base and domain:
-        copies = (
-            Signature.objects.filter(letter=letter)
-            .exclude(status=Status.WITHDRAWN)
-            .exclude(email_normalized=email_normalized)
-            .filter(Q(email_normalized=f"{base}@{domain}") | Q(email_normalized__startswith=f"{base}+"))
-            .filter(email_normalized__endswith=f"@{domain}")
-        )
-        if copies.exists():
-            reasons.append("Plus-addressed variant of another signer's email")
+    variants = (
+        Signature.objects.filter(letter=letter, email_base=email_base(email_normalized))
+        .exclude(status=Status.WITHDRAWN)
+        .exclude(email_normalized=email_normalized)
+    )
+    if variants.exists():
+        reasons.append("Plus-addressed variant of another signer's email")
     if network_hash:
         since = timezone.now() - timedelta(minutes=settings.BURST_WINDOW_MINUTES)
         recent = Signature.objects.filter(letter=letter, network_hash=network_hash, created_at__gte=since).count()
@@ -273,6 +275,7 @@ ERASED_FIELDS = {
     "name": "",
     "email": "",
     "email_normalized": "",
+    "email_base": "",
     "title": "",
     "organization": "",
     "link": "",
@@ -564,6 +567,7 @@ def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
                         name_key=hints.name_key(data["name"]),
                         email=data["email"],
                         email_normalized=email_normalize(data["email"]),
+                        email_base=email_base(email_normalize(data["email"])),
                         title=data["title"],
                         organization=data["organization"],
                         link=data["link"],
@@ -604,10 +608,16 @@ def digest_publish(*, letter: Letter, day) -> DailyDigest:
     existing = DailyDigest.objects.filter(letter=letter, day=day).first()
     if existing:
         return existing
-    digest, count = hashlib.sha256(), -1  # the header line is not a signature
-    for line in digest_csv_lines(letter=letter, day=day):
-        digest.update(line.encode("utf-8"))
-        count += line != "\ufeff"
+    digest, count = hashlib.sha256(), 0
+
+    def counted(rows):
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for piece in csv_lines(EXPORT_COLUMNS, counted(export_rows(letter=letter, until=day_end(day)))):
+        digest.update(piece.encode("utf-8"))
     try:
         with transaction.atomic():
             return DailyDigest.objects.create(letter=letter, day=day, count=count, sha256=digest.hexdigest())

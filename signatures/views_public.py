@@ -5,6 +5,7 @@ list generation (see selectors.py) and answers conditional requests with 304.
 """
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -31,6 +32,11 @@ PAGE_SIZE = 50
 JSON_PAGE_MAX = 500
 
 
+def stable_key(*parts) -> str:
+    """The same cache key in every worker process (Python's hash() differs between processes)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
 def _search_ratelimited(group, request):
     # Plain list pages are cached and cheap; only searches hit the database.
     return settings.RATELIMITS["search_ip"] if request.GET.get("q") else None
@@ -52,7 +58,7 @@ def signature_list(request, slug):
     level = request.GET.get("level", "")
     level = level if level in Signature.Verification.values else ""
     after = request.GET.get("after", "")[:200]
-    key = f"page:list:{letter.pk}:{selectors.list_generation(letter.pk)}:{hash((q, level, after))}"
+    key = f"page:list:{letter.pk}:{selectors.list_generation(letter.pk)}:{stable_key(q, level, after)}"
     html = cache.get(key)
     if html is None:
         rows, next_cursor = selectors.public_signatures(letter=letter, q=q, level=level, after=after, limit=PAGE_SIZE)
@@ -96,7 +102,7 @@ def signatures_json(request, slug):
         size = max(1, min(int(request.GET.get("limit", 100)), JSON_PAGE_MAX))
     except ValueError:
         size = 100
-    key = f"page:json:{letter.pk}:{selectors.list_generation(letter.pk)}:{hash((after, size))}"
+    key = f"page:json:{letter.pk}:{selectors.list_generation(letter.pk)}:{stable_key(after, size)}"
     body = cache.get(key)
     if body is None:
         rows, next_cursor = selectors.public_signatures(letter=letter, after=after, limit=size)

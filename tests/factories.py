@@ -6,6 +6,7 @@ from django.utils import timezone
 from letter.models import Letter
 from letter.services import letter_save
 from signatures.models import Signature
+from signatures.services import email_base
 
 
 class LetterFactory(factory.django.DjangoModelFactory):
@@ -35,6 +36,7 @@ class PendingSignatureFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"signer{n}@example.com")
     email_normalized = factory.LazyAttribute(lambda o: o.email.lower())
+    email_base = factory.LazyAttribute(lambda o: email_base(o.email_normalized))
     title = factory.Faker("job")
     organization = factory.Faker("company")
     status = Signature.Status.PENDING
