@@ -438,7 +438,7 @@ def main():
         keys = ("client", "rows", "megabytes", "seconds", "rss_growth_mb")
         other = ", ".join(f"{k}={v}" for k, v in r.items() if k in keys)
         print(
-            f"{name:<26}{r.get('rps', ''):>9}{r.get('p50_ms', ''):>9}{r.get('p95_ms', ''):>9}{r.get('p99_ms', ''):>9}  {other}"
+            f"{name:<28}{r.get('rps', ''):>9}{r.get('p50_ms', ''):>9}{r.get('p95_ms', ''):>9}{r.get('p99_ms', ''):>9}  {other}"
         )
     print("\nall targets met" if not misses else "\nMISSED:\n  " + "\n  ".join(misses))
     return 1 if misses else 0
