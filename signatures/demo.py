@@ -30,45 +30,34 @@ HINTED_PEOPLE = [
 WATCHLIST = [("Famous Person", "Well-known executive; check through their office before approving.")]
 
 
+def _add(letter: Letter, *, name: str, email: str, status: str, **fields) -> Signature:
+    now = timezone.now()
+    verified = status in (Signature.Status.VERIFIED, Signature.Status.APPROVED)
+    normalized = email_normalize(email)
+    return Signature.objects.create(
+        letter=letter,
+        version=letter.current_version,
+        name=name,
+        name_key=name_key(name),
+        email=email,
+        email_normalized=normalized,
+        email_base=email_base(normalized),
+        status=status,
+        verification=Signature.Verification.EMAIL if verified else Signature.Verification.NONE,
+        verified_at=now if verified else None,
+        approved_at=now if status == Signature.Status.APPROVED else None,
+        **fields,
+    )
+
+
 def seed_demo_signatures(*, letter: Letter) -> int:
     if Signature.objects.filter(letter=letter, email_normalized__endswith="@" + DEMO_DOMAIN).exists():
         return 0
-    now = timezone.now()
-    for i, (name, title, org, status, featured) in enumerate(DEMO_PEOPLE):
+    for name, title, org, status, featured in DEMO_PEOPLE:
         email = name.lower().replace(" ", ".") + "@" + DEMO_DOMAIN
-        verified = status in ("approved", "verified")
-        Signature.objects.create(
-            letter=letter,
-            version=letter.current_version,
-            name=name,
-            name_key=name_key(name),
-            email=email,
-            email_normalized=email_normalize(email),
-            email_base=email_base(email_normalize(email)),
-            title=title,
-            organization=org,
-            status=status,
-            featured=featured,
-            verification=Signature.Verification.EMAIL if verified else Signature.Verification.NONE,
-            verified_at=now if verified else None,
-            approved_at=now.replace(microsecond=i) if status == "approved" else None,
-        )
+        _add(letter, name=name, email=email, status=status, title=title, organization=org, featured=featured)
     for name, email, title, org, link in HINTED_PEOPLE:
-        Signature.objects.create(
-            letter=letter,
-            version=letter.current_version,
-            name=name,
-            name_key=name_key(name),
-            email=email,
-            email_normalized=email_normalize(email),
-            email_base=email_base(email_normalize(email)),
-            title=title,
-            organization=org,
-            link=link,
-            status=Signature.Status.VERIFIED,
-            verification=Signature.Verification.EMAIL,
-            verified_at=now,
-        )
+        _add(letter, name=name, email=email, status="verified", title=title, organization=org, link=link)
     for name, note in WATCHLIST:
         WatchlistEntry.objects.get_or_create(name_key=name_key(name), defaults={"name": name, "note": note})
     return len(DEMO_PEOPLE) + len(HINTED_PEOPLE)

@@ -56,3 +56,29 @@ class ApprovedSignatureFactory(VerifiedSignatureFactory):
 class RejectedSignatureFactory(VerifiedSignatureFactory):
     status = Signature.Status.REJECTED
     rejected_at = factory.LazyFunction(timezone.now)
+
+
+def bulk_signatures(letter, count, *, status="approved", prefix="Bulk", start=0, **fields):
+    """Many signatures in a few queries, for tests at scale."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    return Signature.objects.bulk_create(
+        [
+            Signature(
+                letter=letter,
+                version=letter.current_version,
+                name=f"{prefix} {i}",
+                name_key=f"{prefix.lower()} {i}",
+                email=f"{prefix.lower()}{i}@example.org",
+                email_normalized=f"{prefix.lower()}{i}@example.org",
+                email_base=f"{prefix.lower()}{i}@example.org",
+                status=status,
+                verified_at=now,
+                approved_at=now if status == "approved" else None,
+                **fields,
+            )
+            for i in range(start, start + count)
+        ],
+        batch_size=2000,
+    )

@@ -19,7 +19,12 @@ from django.urls import reverse
 from signatures import services
 from signatures.hints import name_key
 from signatures.models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
-from tests.factories import ApprovedSignatureFactory, PendingSignatureFactory, VerifiedSignatureFactory
+from tests.factories import (
+    ApprovedSignatureFactory,
+    PendingSignatureFactory,
+    VerifiedSignatureFactory,
+    bulk_signatures,
+)
 
 PASSWORD = "a-long-moderator-password"
 
@@ -434,25 +439,7 @@ def test_verification_level_is_public_and_explained(client, letter):
 @pytest.mark.services
 @pytest.mark.django_db
 def test_bulk_approval_of_ten_thousand_on_postgres(postgres, moderator, letter, django_assert_max_num_queries):
-    from django.utils import timezone
-
-    now = timezone.now()
-    Signature.objects.bulk_create(
-        [
-            Signature(
-                letter=letter,
-                version=letter.current_version,
-                name=f"Bulk {i}",
-                name_key=f"bulk {i}",
-                email=f"bulk{i}@example.org",
-                email_normalized=f"bulk{i}@example.org",
-                status=Signature.Status.VERIFIED,
-                verified_at=now,
-            )
-            for i in range(10_000)
-        ],
-        batch_size=5000,
-    )
+    bulk_signatures(letter, 10_000, status="verified", prefix="Bulk")
     ids = list(Signature.objects.values_list("pk", flat=True))
     # Count, lock-and-read, one UPDATE, one INSERT of audit rows, one read and one INSERT of emails.
     with django_assert_max_num_queries(8):
@@ -465,24 +452,7 @@ def test_bulk_approval_of_ten_thousand_on_postgres(postgres, moderator, letter, 
 
 @pytest.mark.django_db
 def test_bulk_approval_of_ten_thousand_ticked_through_the_page(mod_client, letter):
-    from django.utils import timezone
-
-    now = timezone.now()
-    Signature.objects.bulk_create(
-        [
-            Signature(
-                letter=letter,
-                version=letter.current_version,
-                name=f"Many {i}",
-                email=f"m{i}@example.org",
-                email_normalized=f"m{i}@example.org",
-                status="verified",
-                verified_at=now,
-            )
-            for i in range(10_000)
-        ],
-        batch_size=2000,
-    )
+    bulk_signatures(letter, 10_000, status="verified", prefix="Many")
     ids = list(Signature.objects.values_list("pk", flat=True))
     response = mod_client.post("/moderation/bulk/", {"action": "approve", "ids": ids}, follow=True)
     assert "Approve: 10000 changed." in response.content.decode()

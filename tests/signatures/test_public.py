@@ -11,8 +11,12 @@ import pytest
 from django.utils import timezone
 
 from signatures import services
-from signatures.models import Signature
-from tests.factories import ApprovedSignatureFactory, PendingSignatureFactory, VerifiedSignatureFactory
+from tests.factories import (
+    ApprovedSignatureFactory,
+    PendingSignatureFactory,
+    VerifiedSignatureFactory,
+    bulk_signatures,
+)
 
 SECRET = "@hidden-domain.example"
 
@@ -300,24 +304,13 @@ def test_daily_digest_matches_the_csv_bytes(client, letter):
 
 
 def _add_approved(letter, start, count):
-    now = timezone.now()
-    Signature.objects.bulk_create(
-        [
-            Signature(
-                letter=letter,
-                version=letter.current_version,
-                name=f"Streamed Person {i}",
-                email=f"s{i}@example.org",
-                email_normalized=f"s{i}@example.org",
-                title="A reasonably long job title for the test",
-                organization="An organization with a long name",
-                status="approved",
-                verified_at=now,
-                approved_at=now,
-            )
-            for i in range(start, start + count)
-        ],
-        batch_size=2000,
+    bulk_signatures(
+        letter,
+        count,
+        start=start,
+        prefix="Streamed",
+        title="A reasonably long job title for the test",
+        organization="An organization with a long name",
     )
 
 
