@@ -48,6 +48,21 @@ def redis_available(url: str) -> tuple[bool, str]:
     return True, ""
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's database setup, plus: before the test database is dropped, end the
+    sessions that the session-scoped live server's threads still hold (a browser's keep-alive
+    connection keeps such a thread, and its database connection, alive until the very end)."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 # --- Every test ---------------------------------------------------------------------------------
 
 
