@@ -222,6 +222,9 @@ class DailyDigest(models.Model):
     letter = models.ForeignKey("letter.Letter", on_delete=models.CASCADE, related_name="digests")
     day = models.DateField()
     count = models.PositiveIntegerField()
+    # Public signatures withdrawn during the day: removals are visible, not silent (the names
+    # themselves are erased).
+    withdrawn = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -618,9 +618,18 @@ def digest_publish(*, letter: Letter, day) -> DailyDigest:
 
     for piece in csv_lines(EXPORT_COLUMNS, counted(export_rows(letter=letter, until=day_end(day)))):
         digest.update(piece.encode("utf-8"))
+    withdrawn = Signature.objects.filter(
+        letter=letter,
+        status=Status.WITHDRAWN,
+        approved_at__isnull=False,
+        withdrawn_at__gte=day_end(day) - timedelta(days=1),
+        withdrawn_at__lt=day_end(day),
+    ).count()
     try:
         with transaction.atomic():
-            return DailyDigest.objects.create(letter=letter, day=day, count=count, sha256=digest.hexdigest())
+            return DailyDigest.objects.create(
+                letter=letter, day=day, count=count, withdrawn=withdrawn, sha256=digest.hexdigest()
+            )
     except IntegrityError:  # published meanwhile by another run
         return DailyDigest.objects.get(letter=letter, day=day)
 

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from signatures import services
+from signatures.models import Signature
 from tests.factories import (
     ApprovedSignatureFactory,
     PendingSignatureFactory,
@@ -289,9 +290,14 @@ def test_daily_digest_matches_the_csv_bytes(client, letter):
 
     from signatures.tasks import publish_digests
 
+    gone = ApprovedSignatureFactory(letter=letter, name="Gone Later", approved_at=noon - timedelta(hours=2))
+    services.signature_withdraw(public_id=gone.public_id)
+    Signature.objects.filter(pk=gone.pk).update(withdrawn_at=noon + timedelta(hours=1))
+
     publish_digests.apply()
     digest = letter.digests.get(day=yesterday)
     assert digest.count == 2
+    assert digest.withdrawn == 1
 
     page = client.get(f"/letters/{letter.slug}/digests/").content.decode()
     assert digest.sha256 in page
