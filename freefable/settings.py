@@ -128,9 +128,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 RATELIMIT_IP_META_KEY = "freefable.ratelimits.client_ip"
 # Per-form limits, "count/period" as django-ratelimit reads them.
 RATELIMITS = {
-    "sign_ip": env.str("RATELIMIT_SIGN_IP", default="20/h"),
+    "sign_ip": env.str("RATELIMIT_SIGN_IP", default="50/h"),  # offices and conferences share addresses
     "sign_email": env.str("RATELIMIT_SIGN_EMAIL", default="5/h"),
-    "token_ip": env.str("RATELIMIT_TOKEN_IP", default="30/m"),
+    "token_ip": env.str("RATELIMIT_TOKEN_IP", default="60/m"),
     "search_ip": env.str("RATELIMIT_SEARCH_IP", default="60/m"),
     "download_ip": env.str("RATELIMIT_DOWNLOAD_IP", default="30/m"),
 }
