@@ -169,7 +169,7 @@ def _bar_chart(per_day, width=640, height=180):
     if not per_day:
         return None
     top = max(n for _, n in per_day)
-    bar = width / len(per_day)
+    bar = min(width / len(per_day), 40)  # a few days of data should still look like bars
     bars = []
     for i, (day, n) in enumerate(per_day):
         h = round((height - 20) * n / top, 1)
