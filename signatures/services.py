@@ -273,6 +273,7 @@ def signature_resend_confirmation(*, public_id: str) -> Signature:
 
 ERASED_FIELDS = {
     "name": "",
+    "name_key": "",
     "email": "",
     "email_normalized": "",
     "email_base": "",
@@ -299,13 +300,16 @@ def signature_withdraw(*, public_id: str) -> tuple[Signature, bool]:
         before_status = signature.status
         for name, value in ERASED_FIELDS.items():
             setattr(signature, name, value)
-        signature.name_key = ""
         signature.status = Status.WITHDRAWN
         signature.withdrawn_at = timezone.now()
         signature.save()
         signature.emails.filter(status=OutgoingEmail.Status.QUEUED).update(status=OutgoingEmail.Status.CANCELLED)
-        # Erasure reaches the audit log too: earlier edits may hold the old title or organization.
-        signature.events.exclude(before={}, after={}).update(before={"erased": True}, after={"erased": True})
+        # Erasure reaches the audit log too: edits hold old titles and organizations, and notes
+        # may say how the person was reached. Who decided what, and when, stays.
+        signature.events.filter(action=ModerationEvent.Action.EDIT).update(
+            before={"erased": True}, after={"erased": True}
+        )
+        signature.events.exclude(note="").update(note="(erased on withdrawal)")
         ModerationEvent.objects.create(
             signature=signature,
             action=ModerationEvent.Action.WITHDRAW,

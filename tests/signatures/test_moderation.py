@@ -324,10 +324,15 @@ def test_audit_csv_for_moderators(mod_client, moderator):
 def test_withdrawal_is_audited_and_erases_details_from_the_log(mod_client):
     signature = VerifiedSignatureFactory(title="Secret Title")
     mod_client.post(f"/moderation/{signature.pk}/edit/", {"title": "Other Secret", "organization": ""})
+    mod_client.post(f"/moderation/{signature.pk}/approve/", {"note": "Secretly phoned her office"})
     services.signature_withdraw(public_id=signature.public_id)
     events = list(ModerationEvent.objects.filter(signature=signature).order_by("id"))
-    assert [e.action for e in events] == ["edit", "withdraw"]
+    assert [e.action for e in events] == ["edit", "approve", "withdraw"]
     assert "Secret" not in str(events[0].before) + str(events[0].after)
+    assert "Secret" not in events[1].note
+    # The decisions themselves stay in the record.
+    assert events[1].before["status"] == "verified" and events[1].after["status"] == "approved"
+    assert events[2].after == {"status": "withdrawn"}
 
 
 # --- Watchlist and hints ------------------------------------------------------------------------
