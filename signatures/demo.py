@@ -6,7 +6,7 @@ from letter.models import Letter
 
 from .hints import name_key
 from .models import Signature, WatchlistEntry
-from .services import email_base, email_normalize
+from .services import signer_fields
 
 DEMO_DOMAIN = "example.org"
 DEMO_PEOPLE = [
@@ -33,15 +33,10 @@ WATCHLIST = [("Famous Person", "Well-known executive; check through their office
 def _add(letter: Letter, *, name: str, email: str, status: str, **fields) -> Signature:
     now = timezone.now()
     verified = status in (Signature.Status.VERIFIED, Signature.Status.APPROVED)
-    normalized = email_normalize(email)
     return Signature.objects.create(
         letter=letter,
         version=letter.current_version,
-        name=name,
-        name_key=name_key(name),
-        email=email,
-        email_normalized=normalized,
-        email_base=email_base(normalized),
+        **signer_fields(name=name, email=email),
         status=status,
         verification=Signature.Verification.EMAIL if verified else Signature.Verification.NONE,
         verified_at=now if verified else None,

@@ -40,6 +40,19 @@ def email_base(email_normalized: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
+def signer_fields(*, name: str, email: str) -> dict:
+    """The stored forms of a signer's name and email: as given, plus the normalised forms that
+    decide "same signer" (email), "plus-address variant" (email base) and "similar name"."""
+    normalized = email_normalize(email)
+    return {
+        "name": name,
+        "name_key": hints.name_key(name),
+        "email": email.strip(),
+        "email_normalized": normalized,
+        "email_base": email_base(normalized),
+    }
+
+
 # --- Outbox -----------------------------------------------------------------------------------
 
 
@@ -194,11 +207,7 @@ def signature_create(
                 signature = Signature.objects.create(
                     letter=letter,
                     version_id=letter.current_version_id,
-                    name=name,
-                    name_key=hints.name_key(name),
-                    email=email.strip(),
-                    email_normalized=email_normalized,
-                    email_base=email_base(email_normalized),
+                    **signer_fields(name=name, email=email),
                     title=title,
                     organization=organization,
                     link=link,
@@ -567,11 +576,7 @@ def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
                     signature = Signature.objects.create(
                         letter=letter,
                         version_id=letter.current_version_id,
-                        name=data["name"],
-                        name_key=hints.name_key(data["name"]),
-                        email=data["email"],
-                        email_normalized=email_normalize(data["email"]),
-                        email_base=email_base(email_normalize(data["email"])),
+                        **signer_fields(name=data["name"], email=data["email"]),
                         title=data["title"],
                         organization=data["organization"],
                         link=data["link"],
