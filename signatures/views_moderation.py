@@ -105,55 +105,58 @@ def detail(request, pk):
     return render(request, "moderation/detail.html", context)
 
 
+def _decide(request, service, pk, **kwargs):
+    """Run one moderation service on one signature as this moderator.
+
+    Returns (signature, changed), or None with a message when the signature is gone.
+    """
+    try:
+        return service(signature_id=pk, moderator=request.user, **kwargs)
+    except Signature.DoesNotExist:
+        messages.error(request, "No such signature.")
+        return None
+
+
 @require_POST
 @moderator_required
 def approve(request, pk):
     try:
-        signature, changed = services.signature_approve(
-            signature_id=pk, moderator=request.user, note=request.POST.get("note", "")[:2000]
-        )
-    except Signature.DoesNotExist:
-        messages.error(request, "No such signature.")
-        return _back(request)
-    except ValidationError as exc:
+        outcome = _decide(request, services.signature_approve, pk, note=request.POST.get("note", "")[:2000])
+    except ValidationError as exc:  # a watchlisted name without a note
         messages.error(request, " ".join(exc.messages))
         return redirect("moderation:detail", pk=pk)
-    if changed:
-        messages.success(request, f"Approved {signature.name}.")
-    else:
-        messages.info(
-            request,
-            f"{signature.name or 'This signature'} is {signature.get_status_display().lower()}; nothing changed.",
-        )
+    if outcome:
+        signature, changed = outcome
+        if changed:
+            messages.success(request, f"Approved {signature.name}.")
+        else:
+            state = signature.get_status_display().lower()
+            messages.info(request, f"{signature.name or 'This signature'} is {state}; nothing changed.")
     return _back(request)
 
 
 @require_POST
 @moderator_required
 def reject(request, pk):
-    try:
-        signature, changed = services.signature_reject(
-            signature_id=pk, moderator=request.user, reason=request.POST.get("reason", "")[:2000]
+    outcome = _decide(request, services.signature_reject, pk, reason=request.POST.get("reason", "")[:2000])
+    if outcome:
+        signature, changed = outcome
+        messages.success(request, f"Rejected {signature.name}.") if changed else messages.info(
+            request, "Nothing changed."
         )
-    except Signature.DoesNotExist:
-        messages.error(request, "No such signature.")
-        return _back(request)
-    messages.success(request, f"Rejected {signature.name}.") if changed else messages.info(request, "Nothing changed.")
     return _back(request)
 
 
 @require_POST
 @moderator_required
 def feature(request, pk, featured=True):
-    try:
-        signature, changed = services.signature_set_featured(signature_id=pk, moderator=request.user, featured=featured)
-    except Signature.DoesNotExist:
-        messages.error(request, "No such signature.")
-        return _back(request)
-    if changed:
-        messages.success(request, f"{'Featured' if featured else 'No longer featuring'} {signature.name}.")
-    else:
-        messages.info(request, "Only approved signatures can be featured; nothing changed.")
+    outcome = _decide(request, services.signature_set_featured, pk, featured=featured)
+    if outcome:
+        signature, changed = outcome
+        if changed:
+            messages.success(request, f"{'Featured' if featured else 'No longer featuring'} {signature.name}.")
+        else:
+            messages.info(request, "Only approved signatures can be featured; nothing changed.")
     return _back(request)
 
 
@@ -165,14 +168,10 @@ def edit(request, pk):
     if len(title) > Signature.TITLE_MAX or len(organization) > Signature.ORGANIZATION_MAX:
         messages.error(request, "Title and organization can have at most 150 characters each.")
         return redirect("moderation:detail", pk=pk)
-    try:
-        _, changed = services.signature_edit(
-            signature_id=pk, moderator=request.user, title=title, organization=organization
-        )
-    except Signature.DoesNotExist:
-        messages.error(request, "No such signature.")
+    outcome = _decide(request, services.signature_edit, pk, title=title, organization=organization)
+    if outcome is None:
         return redirect("moderation:queue")
-    messages.success(request, "Saved.") if changed else messages.info(request, "Nothing changed.")
+    messages.success(request, "Saved.") if outcome[1] else messages.info(request, "Nothing changed.")
     return redirect("moderation:detail", pk=pk)
 
 

@@ -289,6 +289,14 @@ def test_reject_feature_unfeature_edit_each_leave_an_audit_entry(mod_client, mod
 
 
 @pytest.mark.django_db
+def test_a_decision_on_a_vanished_signature_says_so(mod_client):
+    for action in DECISIONS:
+        response = mod_client.post(f"/moderation/987654/{action}/", {"title": "x"}, follow=True)
+        assert response.status_code == 200, action
+        assert "No such signature." in response.content.decode(), action
+
+
+@pytest.mark.django_db
 def test_only_approved_signatures_can_be_featured(mod_client):
     signature = VerifiedSignatureFactory()
     mod_client.post(f"/moderation/{signature.pk}/feature/")
