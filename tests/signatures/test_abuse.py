@@ -101,6 +101,8 @@ def test_no_raw_ip_is_stored(client, letter):
 
 
 def limited(settings, name, rate):
+    """Set one limit for a test. Limits count in fixed windows, so tests use hour-long ones: a
+    few requests are then very unlikely to straddle a window's end and escape the count."""
     settings.RATELIMITS = {**settings.RATELIMITS, name: rate}
 
 
@@ -122,7 +124,7 @@ def test_sign_limit_per_email_across_addresses(client, letter, settings):
 
 @pytest.mark.django_db
 def test_confirm_and_withdraw_limits_per_ip(client, settings):
-    limited(settings, "token_ip", "3/m")
+    limited(settings, "token_ip", "3/h")
     signature = PendingSignatureFactory()
     confirm = reverse("signatures:confirm", args=[make_confirm_token(signature.public_id)])
     withdraw = reverse("signatures:withdraw", args=[make_withdraw_token(signature.public_id)])
@@ -135,7 +137,7 @@ def test_confirm_and_withdraw_limits_per_ip(client, settings):
 
 @pytest.mark.django_db
 def test_search_limit_per_ip(client, letter, settings):
-    limited(settings, "search_ip", "3/m")
+    limited(settings, "search_ip", "3/h")
     url = f"/letters/{letter.slug}/signatures/"
     assert [client.get(url, {"q": f"x{i}"}).status_code for i in range(4)] == [200, 200, 200, 429]
     assert client.get(url).status_code == 200  # browsing without a search stays open
@@ -143,7 +145,7 @@ def test_search_limit_per_ip(client, letter, settings):
 
 @pytest.mark.django_db
 def test_download_limit_per_ip(client, letter, settings):
-    limited(settings, "download_ip", "3/m")
+    limited(settings, "download_ip", "3/h")
     base = f"/letters/{letter.slug}/signatures"
     codes = [client.get(base + ext).status_code for ext in (".csv", ".json", ".csv", ".json")]
     assert codes == [200, 200, 200, 429]
