@@ -92,7 +92,8 @@ def domain_matches_organization(email: str, organization: str) -> bool:
     domain = email_domain(email)
     if not domain or not organization or domain in FREE_MAIL_DOMAINS:
         return False
-    label = registrable_domain(domain).split(".")[0]
+    # Letters and digits only: "okafor-labs.example" names "Okafor Labs", "rolls-royce.com" "Rolls-Royce".
+    label = re.sub(r"[^a-z0-9]", "", registrable_domain(domain).split(".")[0])
     if len(label) < 3:
         return False
     words = [w for w in fold(organization).split() if w not in ORG_STOPWORDS]

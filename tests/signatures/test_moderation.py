@@ -388,6 +388,7 @@ def test_bulk_approve_all_matching_a_search(mod_client):
     [
         ("jane@acme.com", "Acme", "", "Email domain matches the organization"),
         ("j@examplehealth.org", "Example Health", "", "Email domain matches the organization"),
+        ("olga@okafor-labs.example", "Okafor Labs", "", "Email domain matches the organization"),
         ("j@cs.uni.example.ac.uk", "", "https://www.example.ac.uk/people/j", "Email domain matches the link"),
         ("someone@gmail.com", "Acme", "", "Free email provider"),
         ("someone@mailinator.com", "Acme", "", "Disposable email domain"),
