@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
+# axe-core for the browser tests' accessibility checks, from npm into a folder of the tests' own.
+AXE    := tests/browser_support/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format bench migrate clean
@@ -17,7 +19,11 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-install: $(STAMP)  ## Create .venv and install requirements.txt
+$(AXE): tests/browser_support/package.json tests/browser_support/package-lock.json
+	npm ci --prefix tests/browser_support --no-audit --no-fund
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)  ## Create .venv, install requirements.txt and the browser tests' axe-core
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -30,7 +36,7 @@ run: $(STAMP)  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-proc
 
 # Tests open no persistent database connections (CONN_MAX_AGE=0): a connection kept by a
 # server thread would stop the test database from being dropped at the end.
-test: $(STAMP)  ## The whole test suite (see README: services are used when their URLs are set)
+test: $(STAMP) $(AXE)  ## The whole test suite (see README: services are used when their URLs are set)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	CONN_MAX_AGE=0 $(BIN)/pytest
