@@ -4,7 +4,7 @@ import re
 
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def test_compose_runs_the_contract_processes_with_postgres_and_redis():

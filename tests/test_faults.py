@@ -11,16 +11,13 @@ import pytest
 from django.db import connection
 
 from signatures.models import OutgoingEmail, Signature
-from tests.conftest import (
-    Browser,
-    SiteProcess,
-    WorkerProcess,
-    database_url,
-    manage_command,
-    message_text,
-    require_service,
-)
 from tests.factories import LetterFactory
+from tests.support.browser import Browser
+from tests.support.database import database_url
+from tests.support.services import require_service
+from tests.support.site import SiteProcess, manage_command
+from tests.support.smtp import message_text
+from tests.support.worker import WorkerProcess
 
 pytestmark = pytest.mark.services
 

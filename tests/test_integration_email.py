@@ -7,8 +7,9 @@ import time
 import pytest
 
 from signatures.models import Signature
-from tests.conftest import Browser, message_text
 from tests.factories import LetterFactory
+from tests.support.browser import Browser
+from tests.support.smtp import message_text
 
 
 @pytest.mark.services

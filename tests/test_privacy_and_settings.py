@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.factories import ApprovedSignatureFactory, PendingSignatureFactory, VerifiedSignatureFactory
+from tests.support.paths import ROOT
 
 PROD_ENV = {
     "DEBUG": "0",

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 
 from signatures.models import OutgoingEmail, Signature
-from tests.conftest import Browser, require_service
 from tests.factories import LetterFactory
+from tests.support.browser import Browser
+from tests.support.services import require_service
 
 
 @pytest.mark.services

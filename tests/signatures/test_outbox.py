@@ -13,8 +13,8 @@ from kombu.exceptions import OperationalError
 from signatures import services
 from signatures.models import OutgoingEmail, Signature
 from signatures.tasks import MAX_RETRIES, send_email
-from tests.conftest import message_text
 from tests.factories import PendingSignatureFactory
+from tests.support.smtp import message_text
 
 
 @pytest.fixture
