@@ -18,6 +18,7 @@ from tests.factories import (
     VerifiedSignatureFactory,
     bulk_signatures,
 )
+from tests.support import dates
 
 SECRET = "@hidden-domain.example"
 
@@ -282,8 +283,8 @@ def test_press_page(client, seeded):
 
 @pytest.mark.django_db
 def test_daily_digest_matches_the_csv_bytes(client, letter):
-    yesterday = timezone.now().date() - timedelta(days=1)
-    noon = timezone.now().replace(hour=12, minute=0) - timedelta(days=1)
+    yesterday = dates.yesterday()
+    noon = dates.yesterday_at(12)
     ApprovedSignatureFactory(letter=letter, name="Yesterday One", approved_at=noon)
     ApprovedSignatureFactory(letter=letter, name="Yesterday Two", approved_at=noon + timedelta(minutes=1))
     ApprovedSignatureFactory(letter=letter, name="Today Three", approved_at=timezone.now())
