@@ -1,12 +1,19 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from signatures.urls import letter_patterns
+
 from . import views
 
+# The admin has no login of its own: /admin/login/ sends visitors to allauth's, with its rate
+# limits and its two-factor step, and lets only logged-in staff through.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
-    path("", include("letter.urls")),
+    path("", include(letter_patterns)),
     path("", include("signatures.urls")),
-    path("moderation/", include("signatures.urls_moderation")),
+    path("moderation/", include("moderation.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

@@ -1,4 +1,6 @@
-"""Moderator accounts: created by `add_moderator`, never by sign-up."""
+"""Moderator accounts: created by `add_moderator`, never by sign-up; the guard on their pages."""
+
+from functools import wraps
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import default_token_generator
@@ -7,12 +9,17 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.shortcuts import redirect
 from django.urls import reverse
 
 MODERATORS_GROUP = "Moderators"
+PERMISSION = "signatures.moderate_signature"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -63,3 +70,20 @@ def moderator_add(*, email: str):
 
 def has_two_factor(user) -> bool:
     return is_mfa_enabled(user, types=[Authenticator.Type.TOTP])
+
+
+def moderator_required(view):
+    """Log in, hold the moderate_signature permission, and (when required) use two-factor."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied
+        if settings.MODERATORS_REQUIRE_MFA and not has_two_factor(request.user):
+            messages.info(request, "Set up two-factor authentication to open the moderation queue.")
+            return redirect("mfa_activate_totp")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -3,10 +3,9 @@
 from django.utils import timezone
 
 from letter.models import Letter
-
-from .hints import name_key
-from .models import Signature, WatchlistEntry
-from .services import signer_fields
+from signatures.matching import name_key
+from signatures.models import Signature, WatchlistEntry
+from signatures.services.signing import signer_fields
 
 DEMO_DOMAIN = "example.org"
 DEMO_PEOPLE = [

@@ -1,73 +1,26 @@
 """The moderation queue: moderators review confirmed signatures before they are public."""
 
 import json
-from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from freefable.accounts import has_two_factor
+from signatures.exports import csv_lines, csv_response
+from signatures.models import ModerationEvent, Signature
 
-from . import services
-from .exports import csv_lines, csv_response
+from .accounts import moderator_required
+from .forms import ApproveForm, BulkForm, EditForm, RejectForm
 from .hints import hints_for_page
-from .models import ModerationEvent, Signature
-from .selectors import clean_query
+from .selectors import DEFAULT_FILTER, FILTERS, queue_signatures, signature_for_review
+from .services import decisions as services
 
-PERMISSION = "signatures.moderate_signature"
 PAGE_SIZE = 50
-
-FILTERS = {
-    # name: (label, filter, ordering)
-    "awaiting": ("Awaiting review", Q(status=Signature.Status.VERIFIED), ("verified_at", "id")),
-    "approved": ("Approved", Q(status=Signature.Status.APPROVED), ("-approved_at", "-id")),
-    "rejected": ("Rejected", Q(status=Signature.Status.REJECTED), ("-rejected_at", "-id")),
-    "featured": ("Featured", Q(status=Signature.Status.APPROVED, featured=True), ("-approved_at", "-id")),
-    "suspicious": (
-        "Suspicious",
-        Q(status=Signature.Status.VERIFIED) & ~Q(suspicious_reasons=[]),
-        ("verified_at", "id"),
-    ),
-    "unconfirmed": ("Unconfirmed", Q(status=Signature.Status.PENDING), ("-created_at", "-id")),
-    "all": ("All", ~Q(status=Signature.Status.WITHDRAWN), ("-created_at", "-id")),
-}
-
-
-def moderator_required(view):
-    """Log in, hold the moderate_signature permission, and (when required) use two-factor."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied
-        if settings.MODERATORS_REQUIRE_MFA and not has_two_factor(request.user):
-            messages.info(request, "Set up two-factor authentication to open the moderation queue.")
-            return redirect("mfa_activate_totp")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _filtered(params):
-    name = params.get("status", "awaiting")
-    if name not in FILTERS:
-        name = "awaiting"
-    _, condition, ordering = FILTERS[name]
-    qs = Signature.objects.filter(condition).select_related("letter")
-    q = clean_query(params.get("q", ""))
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(organization__icontains=q) | Q(email_normalized__icontains=q.lower()))
-    return name, q, qs.order_by(*ordering)
 
 
 def _back(request, default="moderation:queue"):
@@ -77,15 +30,23 @@ def _back(request, default="moderation:queue"):
     return redirect(default)
 
 
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+
+
 @moderator_required
 def queue(request):
-    status, q, qs = _filtered(request.GET)
+    status = request.GET.get("status", DEFAULT_FILTER)
+    status = status if status in FILTERS else DEFAULT_FILTER
+    q = request.GET.get("q", "")
+    qs = queue_signatures(status=status, q=q)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "hints": hints_for_page(page.object_list),
         "status": status,
-        "q": q,
+        "q": " ".join(q.split())[:100],
         "filters": [(k, v[0]) for k, v in FILTERS.items()],
         "bulk_max": services.BULK_MAX,
     }
@@ -94,7 +55,9 @@ def queue(request):
 
 @moderator_required
 def detail(request, pk):
-    signature = get_object_or_404(Signature.objects.select_related("letter", "version", "moderated_by"), pk=pk)
+    signature = signature_for_review(pk=pk)
+    if signature is None:
+        raise Http404("No such signature.")
     context = {
         "s": signature,
         "hints": hints_for_page([signature])[signature.pk],
@@ -120,8 +83,12 @@ def _decide(request, service, pk, **kwargs):
 @require_POST
 @moderator_required
 def approve(request, pk):
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("moderation:detail", pk=pk)
     try:
-        outcome = _decide(request, services.signature_approve, pk, note=request.POST.get("note", "")[:2000])
+        outcome = _decide(request, services.signature_approve, pk, note=form.cleaned_data["note"])
     except ValidationError as exc:  # a watchlisted name without a note
         messages.error(request, " ".join(exc.messages))
         return redirect("moderation:detail", pk=pk)
@@ -138,12 +105,17 @@ def approve(request, pk):
 @require_POST
 @moderator_required
 def reject(request, pk):
-    outcome = _decide(request, services.signature_reject, pk, reason=request.POST.get("reason", "")[:2000])
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("moderation:detail", pk=pk)
+    outcome = _decide(request, services.signature_reject, pk, reason=form.cleaned_data["reason"])
     if outcome:
         signature, changed = outcome
-        messages.success(request, f"Rejected {signature.name}.") if changed else messages.info(
-            request, "Nothing changed."
-        )
+        if changed:
+            messages.success(request, f"Rejected {signature.name}.")
+        else:
+            messages.info(request, "Nothing changed.")
     return _back(request)
 
 
@@ -163,12 +135,11 @@ def feature(request, pk, featured=True):
 @require_POST
 @moderator_required
 def edit(request, pk):
-    title = " ".join(request.POST.get("title", "").split())
-    organization = " ".join(request.POST.get("organization", "").split())
-    if len(title) > Signature.TITLE_MAX or len(organization) > Signature.ORGANIZATION_MAX:
-        messages.error(request, "Title and organization can have at most 150 characters each.")
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
         return redirect("moderation:detail", pk=pk)
-    outcome = _decide(request, services.signature_edit, pk, title=title, organization=organization)
+    outcome = _decide(request, services.signature_edit, pk, **form.cleaned_data)
     if outcome is None:
         return redirect("moderation:queue")
     messages.success(request, "Saved.") if outcome[1] else messages.info(request, "Nothing changed.")
@@ -178,21 +149,17 @@ def edit(request, pk):
 @require_POST
 @moderator_required
 def bulk(request):
-    action = request.POST.get("action", "")
-    if action not in services.BULK_ACTIONS:
-        messages.error(request, "Choose what to do with the selected signatures.")
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
         return _back(request)
-    if request.POST.get("scope") == "matching":
-        _, _, qs = _filtered(request.POST)
-        ids = list(qs.values_list("pk", flat=True)[: services.BULK_MAX])
+    data = form.cleaned_data
+    if data["scope"] == "matching":
+        target = {"matching": queue_signatures(status=data["status"], q=data["q"])}
     else:
-        ids = [i for i in request.POST.getlist("ids") if i.isdigit()][: services.BULK_MAX]
-    if not ids:
-        messages.error(request, "Select at least one signature.")
-        return _back(request)
-    result = services.signatures_bulk_decide(
-        ids=ids, moderator=request.user, action=action, reason=request.POST.get("reason", "")[:2000]
-    )
+        target = {"ids": data["ids"]}
+    action = data["action"]
+    result = services.signatures_bulk_decide(moderator=request.user, action=action, reason=data["reason"], **target)
     text = f"{action.capitalize()}: {result.changed} changed"
     if result.watchlisted:
         text += f", {result.watchlisted} on the watchlist left for a one-by-one check"

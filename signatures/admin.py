@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .hints import name_key
+from .matching import name_key
 from .models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
 
 

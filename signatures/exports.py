@@ -1,9 +1,47 @@
-"""CSV exports: columns declared once, every cell made safe for spreadsheets, streamed."""
+"""The public row (one schema for the CSV, the JSON and the feed), and CSV writing: columns
+declared once, every cell made safe for spreadsheets, streamed."""
 
 import csv
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from django.http import StreamingHttpResponse
+
+# What the public may know of a signature, in this order: the CSV header, the JSON keys, the feed.
+PUBLIC_COLUMNS = ["id", "name", "title", "organization", "link", "signed_at", "verification", "letter_version"]
+# The Signature fields (for values_list) that make a public row, in PUBLIC_COLUMNS order.
+PUBLIC_VALUES = (
+    "public_id",
+    "name",
+    "title",
+    "organization",
+    "link",
+    "created_at",
+    "verification",
+    "version__number",
+)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def public_row(public_id, name, title, organization, link, created_at, verification, version_number) -> tuple:
+    """A signature as the public sees it, in PUBLIC_COLUMNS order. Never an email."""
+    return (public_id, name, title, organization, link, iso_utc(created_at), verification, version_number)
+
+
+def public_record(signature) -> dict:
+    """The public row of a Signature instance (loaded with its version) as a dict."""
+    row = public_row(*(_value(signature, field) for field in PUBLIC_VALUES))
+    return dict(zip(PUBLIC_COLUMNS, row, strict=True))
+
+
+def _value(signature, field: str):
+    if field == "version__number":
+        return signature.version.number
+    return getattr(signature, field)
+
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

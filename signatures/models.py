@@ -15,14 +15,8 @@ class SignatureQuerySet(models.QuerySet):
         """Signatures anyone may see: approved ones, featured first, then in approval order."""
         return self.filter(status=Signature.Status.APPROVED).order_by("-featured", "approved_at", "id")
 
-    def for_letter(self, letter):
-        return self.filter(letter=letter)
-
     def watchlisted(self):
         return self.filter(name_key__in=WatchlistEntry.objects.values("name_key"))
-
-    def awaiting_review(self):
-        return self.filter(status=Signature.Status.VERIFIED).order_by("verified_at", "id")
 
 
 class Signature(models.Model):
@@ -124,10 +118,6 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"{self.name or '(erased)'} [{self.status}]"
-
-    @property
-    def email_domain(self) -> str:
-        return self.email_normalized.rpartition("@")[2]
 
 
 class OutgoingEmail(models.Model):

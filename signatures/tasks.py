@@ -6,7 +6,9 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from letter.models import Letter
+
+from .services import digests, outbox, signing
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +30,13 @@ def send_email(self, outgoing_id: int) -> str:
     retried.
     """
     try:
-        return services.outgoing_email_send(outgoing_id=outgoing_id)
-    except services.PERMANENT_EMAIL_ERRORS as exc:
-        services.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=True)
+        return outbox.outgoing_email_send(outgoing_id=outgoing_id)
+    except outbox.PERMANENT_EMAIL_ERRORS as exc:
+        outbox.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=True)
         return "failed"
-    except services.TRANSIENT_EMAIL_ERRORS as exc:
+    except outbox.TRANSIENT_EMAIL_ERRORS as exc:
         final = self.request.retries >= self.max_retries
-        services.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=final)
+        outbox.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=final)
         if final:
             return "failed"
         raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
@@ -47,9 +49,9 @@ def send_emails(outgoing_ids: list[int]) -> int:
     sent = 0
     for outgoing_id in outgoing_ids:
         try:
-            sent += services.outgoing_email_send(outgoing_id=outgoing_id) == "sent"
-        except services.TRANSIENT_EMAIL_ERRORS as exc:
-            services.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=False)
+            sent += outbox.outgoing_email_send(outgoing_id=outgoing_id) == "sent"
+        except outbox.TRANSIENT_EMAIL_ERRORS as exc:
+            outbox.outgoing_email_record_failure(outgoing_id=outgoing_id, error=repr(exc), final=False)
             send_email.apply_async((outgoing_id,), countdown=retry_delay(0))
     return sent
 
@@ -57,26 +59,19 @@ def send_emails(outgoing_ids: list[int]) -> int:
 @shared_task
 def sweep_outbox() -> int:
     """Beat task: publish queued emails that no worker is looking after."""
-    return services.outbox_sweep()
+    return outbox.outbox_sweep()
 
 
 @shared_task
 def erase_unconfirmed() -> int:
     """Beat task: erase pending signatures whose link expired long ago."""
-    return services.signatures_erase_unconfirmed()
+    return signing.signatures_erase_unconfirmed()
 
 
 @shared_task
 def publish_digests() -> int:
     """Beat task, just after midnight UTC: yesterday's digest for every published letter."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from letter.models import Letter
-
-    yesterday = timezone.now().date() - timedelta(days=1)
     letters = Letter.objects.published()
     for letter in letters:
-        services.digest_publish(letter=letter, day=yesterday)
+        digests.digest_publish(letter=letter, day=digests.yesterday())
     return len(letters)

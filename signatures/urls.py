@@ -1,24 +1,34 @@
 from django.urls import path
 
-from . import views, views_public
+from .views import feeds, press, public, signing
 
 app_name = "signatures"
 
+# The letter pages are the signing pages; they keep the "letter" namespace their URLs always had.
+letter_patterns = (
+    [
+        path("", signing.home, name="home"),
+        path("letters/<slug:slug>/", signing.detail, name="detail"),
+        path("verification/", public.method, name="method"),
+    ],
+    "letter",
+)
+
 urlpatterns = [
-    path("letters/<slug:slug>/sign/", views.sign, name="sign"),
-    path("letters/<slug:slug>/check-your-email/", views.check_email, name="check_email"),
-    path("letters/<slug:slug>/confirmed/", views.confirmed, name="confirmed"),
-    path("letters/<slug:slug>/withdrawn/", views.withdrawn, name="withdrawn"),
-    path("letters/<slug:slug>/signatures/", views_public.signature_list, name="list"),
-    path("letters/<slug:slug>/signatures.csv", views_public.signatures_csv, name="csv"),
-    path("letters/<slug:slug>/signatures.json", views_public.signatures_json, name="json"),
-    path("letters/<slug:slug>/signatures-<str:day>.csv", views_public.dated_csv, name="dated_csv"),
-    path("letters/<slug:slug>/count.json", views_public.count_json, name="count"),
-    path("letters/<slug:slug>/press/", views_public.press, name="press"),
-    path("letters/<slug:slug>/digests/", views_public.digests, name="digests"),
-    path("letters/<slug:slug>/feed.atom", views_public.ApprovedFeed(), name="feed"),
-    path("letters/<slug:slug>/card.png", views_public.card, name="card"),
-    path("confirm/<str:token>/", views.confirm, name="confirm"),
-    path("confirm/<str:token>/new-link/", views.confirm_resend, name="confirm_resend"),
-    path("withdraw/<str:token>/", views.withdraw, name="withdraw"),
+    path("letters/<slug:slug>/sign/", signing.sign, name="sign"),
+    path("letters/<slug:slug>/check-your-email/", signing.check_email, name="check_email"),
+    path("letters/<slug:slug>/confirmed/", signing.confirmed, name="confirmed"),
+    path("letters/<slug:slug>/withdrawn/", signing.withdrawn, name="withdrawn"),
+    path("letters/<slug:slug>/signatures/", public.signature_list, name="list"),
+    path("letters/<slug:slug>/signatures.csv", public.signatures_csv, name="csv"),
+    path("letters/<slug:slug>/signatures.json", public.signatures_json, name="json"),
+    path("letters/<slug:slug>/signatures-<str:day>.csv", public.dated_csv, name="dated_csv"),
+    path("letters/<slug:slug>/count.json", public.count_json, name="count"),
+    path("letters/<slug:slug>/press/", press.press, name="press"),
+    path("letters/<slug:slug>/digests/", public.digests, name="digests"),
+    path("letters/<slug:slug>/feed.atom", feeds.ApprovedFeed(), name="feed"),
+    path("letters/<slug:slug>/card.png", public.card, name="card"),
+    path("confirm/<str:token>/", signing.confirm, name="confirm"),
+    path("confirm/<str:token>/new-link/", signing.confirm_resend, name="confirm_resend"),
+    path("withdraw/<str:token>/", signing.withdraw, name="withdraw"),
 ]

@@ -23,7 +23,6 @@ def test_sign_email_confirm_with_a_real_worker_and_smtp(celery_worker_factory, s
     status, headers, _ = browser.request(
         live_server.url + f"/letters/{letter.slug}/sign/",
         {
-            "csrfmiddlewaretoken": browser.csrf(page),
             "name": "Erin Integration",
             "email": "erin@example.net",
             "title": "Engineer",

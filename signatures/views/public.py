@@ -1,40 +1,33 @@
-"""What readers and the press see: the public list, downloads, counts, feed and digests.
+"""What readers and the press see: the public list, downloads, counts, digests and the card.
 
-These pages take the surge after press coverage, so each is cached in Redis under the letter's
-list generation (see selectors.py) and answers conditional requests with 304.
+These pages take the surge after press coverage: pages are cached through selectors/cache.py
+(one rule for who may get a shared page) and downloads answer conditional requests with 304.
 """
 
 import datetime as dt
-import hashlib
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 from django_ratelimit.decorators import ratelimit
 
+from freefable.http import limit
 from letter.card import render_card
 from letter.selectors import letter_get_published
 
-from . import selectors
-from .exports import csv_lines, csv_response
-from .models import DailyDigest, Signature
-from .services import digest_csv_lines
-from .views import limit
+from ..exports import PUBLIC_COLUMNS, csv_lines, csv_response, iso_utc, public_record
+from ..models import DailyDigest, Signature
+from ..selectors import cache as page_cache
+from ..selectors import public as selectors
+from ..services.digests import digest_csv_lines
 
 PAGE_SIZE = 50
 JSON_PAGE_MAX = 500
-
-
-def stable_key(*parts) -> str:
-    """The same cache key in every worker process (Python's hash() differs between processes)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
 def _search_ratelimited(group, request):
@@ -50,19 +43,34 @@ def _last_modified(request, slug, **kwargs):
     return selectors.list_state(letter=letter_get_published(slug=slug))[1]
 
 
+def _cursor(request) -> str | None:
+    """The `after` cursor of a list page, or None when it is not one we made. Checked before any
+    cache is looked at, so junk cursors cannot fill the cache with copies of the first page."""
+    after = request.GET.get("after", "")
+    if after and (len(after) > 200 or selectors.decode_cursor(after) is None):
+        return None
+    return after
+
+
+def _bad_cursor(request) -> HttpResponse:
+    """A cursor we did not make (a mangled or made-up link): back to the first page."""
+    return page_cache.mark_private(redirect(request.path))
+
+
 @require_GET
 @ratelimit(group="search-ip", key="ip", rate=_search_ratelimited, block=True)
 def signature_list(request, slug):
     letter = letter_get_published(slug=slug)
+    after = _cursor(request)
+    if after is None:
+        return _bad_cursor(request)
     q = selectors.clean_query(request.GET.get("q", ""))
     level = request.GET.get("level", "")
     level = level if level in Signature.Verification.values else ""
-    after = request.GET.get("after", "")[:200]
-    key = f"page:list:{letter.pk}:{selectors.list_generation(letter.pk)}:{stable_key(q, level, after)}"
-    html = cache.get(key)
-    if html is None:
+
+    def context():
         rows, next_cursor = selectors.public_signatures(letter=letter, q=q, level=level, after=after, limit=PAGE_SIZE)
-        context = {
+        return {
             "letter": letter,
             "rows": rows,
             "next_cursor": next_cursor,
@@ -73,9 +81,15 @@ def signature_list(request, slug):
             "organizations": selectors.organization_counts(letter=letter),
             "first_page": not after,
         }
-        html = render(request, "signatures/list.html", context).content
-        cache.set(key, html, 60)
-    return HttpResponse(html)
+
+    return page_cache.public_page(
+        request,
+        letter_id=letter.pk,
+        name="list",
+        parts=(q, level, after),
+        template="signatures/list.html",
+        context=context,
+    )
 
 
 @require_GET
@@ -86,9 +100,9 @@ def signatures_csv(request, slug):
     as_of = timezone.now()
     response = csv_response(
         f"{letter.slug}-signatures-{as_of:%Y-%m-%d}.csv",
-        csv_lines(selectors.EXPORT_COLUMNS, selectors.export_rows(letter=letter)),
+        csv_lines(PUBLIC_COLUMNS, selectors.export_rows(letter=letter)),
     )
-    response["X-Data-As-Of"] = selectors.iso_utc(as_of)
+    response["X-Data-As-Of"] = iso_utc(as_of)
     return response
 
 
@@ -97,12 +111,14 @@ def signatures_csv(request, slug):
 @condition(etag_func=_etag, last_modified_func=_last_modified)
 def signatures_json(request, slug):
     letter = letter_get_published(slug=slug)
-    after = request.GET.get("after", "")[:200]
+    after = _cursor(request)
+    if after is None:
+        return _bad_cursor(request)
     try:
         size = max(1, min(int(request.GET.get("limit", 100)), JSON_PAGE_MAX))
     except ValueError:
         size = 100
-    key = f"page:json:{letter.pk}:{selectors.list_generation(letter.pk)}:{stable_key(after, size)}"
+    key = f"page:json:{letter.pk}:{page_cache.list_generation(letter.pk)}:{page_cache.stable_key(after, size)}"
     body = cache.get(key)
     if body is None:
         rows, next_cursor = selectors.public_signatures(letter=letter, after=after, limit=size)
@@ -112,21 +128,9 @@ def signatures_json(request, slug):
             next_url = request.build_absolute_uri(f"{path}?after={next_cursor}&limit={size}")
         body = {
             "count": selectors.public_count(letter=letter),
-            "as_of": selectors.iso_utc(timezone.now()),
+            "as_of": iso_utc(timezone.now()),
             "letter": {"slug": letter.slug, "title": letter.title, "version": letter.current_version.number},
-            "results": [
-                {
-                    "id": s.public_id,
-                    "name": s.name,
-                    "title": s.title,
-                    "organization": s.organization,
-                    "link": s.link,
-                    "signed_at": selectors.iso_utc(s.created_at),
-                    "verification": s.verification,
-                    "featured": s.featured,
-                }
-                for s in rows
-            ],
+            "results": [{**public_record(s), "featured": s.featured} for s in rows],
             "next": next_url,
         }
         cache.set(key, body, 30)
@@ -142,48 +146,16 @@ def count_json(request, slug):
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = JsonResponse({"count": count, "as_of": selectors.iso_utc(timezone.now())})
+        response = JsonResponse({"count": count, "as_of": iso_utc(timezone.now())})
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=5"
     response["Access-Control-Allow-Origin"] = "*"  # embeddable counters on other sites
     return response
 
 
-@require_GET
-def press(request, slug):
-    letter = letter_get_published(slug=slug)
-    per_day = selectors.signatures_per_day(letter=letter)
-    context = {
-        "letter": letter,
-        "count": selectors.public_count(letter=letter),
-        "featured": selectors.featured_signatures(letter=letter, limit=50),
-        "organizations": selectors.organization_counts(letter=letter),
-        "chart": _bar_chart(per_day),
-        "digests": DailyDigest.objects.filter(letter=letter)[:7],
-    }
-    return render(request, "signatures/press.html", context)
-
-
-def _bar_chart(per_day, width=640, height=180):
-    """Bars for an SVG drawn by the template: no charting library, no JavaScript."""
-    if not per_day:
-        return None
-    top = max(n for _, n in per_day)
-    bar = min(width / len(per_day), 40)  # a few days of data should still look like bars
-    bars = []
-    for i, (day, n) in enumerate(per_day):
-        h = round((height - 20) * n / top, 1)
-        bars.append(
-            {
-                "x": round(i * bar, 1),
-                "y": round(height - h, 1),
-                "w": max(round(bar - 2, 1), 1),
-                "h": h,
-                "day": day,
-                "n": n,
-            }
-        )
-    return {"width": width, "height": height, "bars": bars, "top": top, "first": per_day[0][0], "last": per_day[-1][0]}
+def method(request):
+    """What each verification level means."""
+    return render(request, "letter/method.html")
 
 
 @require_GET
@@ -223,49 +195,3 @@ def card(request, slug):
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "public, max-age=300"
     return response
-
-
-class ApprovedFeed(Feed):
-    """Atom feed of newly approved signatories (additions are visible, not silent)."""
-
-    feed_type = Atom1Feed
-
-    def get_object(self, request, slug):
-        return letter_get_published(slug=slug)
-
-    def title(self, letter):
-        return f"New signatories: {letter.title}"
-
-    def link(self, letter):
-        return reverse("signatures:list", args=[letter.slug])
-
-    def subtitle(self, letter):
-        return "Signatures approved by the moderators, newest first. Email addresses are never published."
-
-    def items(self, letter):
-        return (
-            Signature.objects.filter(letter=letter, status=Signature.Status.APPROVED)
-            .select_related("letter")
-            .order_by("-approved_at", "-id")
-            .only(*selectors.PUBLIC_FIELDS, "letter__slug")[:50]
-        )
-
-    def item_title(self, item):
-        return item.name
-
-    def item_description(self, item):
-        return ", ".join(filter(None, [item.title, item.organization])) or item.name
-
-    def item_link(self, item):
-        return reverse("signatures:list", args=[item.letter.slug]) + f"?q={item.name}#{item.public_id}"
-
-    def item_guid(self, item):
-        return f"{settings.SITE_URL}/signatures/{item.public_id}"
-
-    item_guid_is_permalink = False
-
-    def item_pubdate(self, item):
-        return item.approved_at
-
-    def item_updateddate(self, item):
-        return item.approved_at

@@ -1,37 +1,102 @@
+"""The signing path: the letter page with its sign form, the sign POST, confirm and withdraw.
+
+The letter page is the busiest page under a surge, so it carries no per-visitor bytes: no CSRF
+token (the sign view is exempt and checks where the POST comes from instead, see
+`_cross_site`) and a form timestamp fixed when the page was rendered. A shared cache (Redis
+here, the proxy in front) can hand the same bytes to every anonymous reader.
+"""
+
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from freefable.http import limit, see_other
 from freefable.ratelimits import client_ip
 from letter.models import Letter
 from letter.selectors import letter_get_published
-from letter.views import letter_page
 
-from . import abuse, services
-from .forms import SignatureForm
-from .models import Signature
-from .tokens import read_confirm_token, read_withdraw_token
-
-
-def see_other(url: str) -> HttpResponseRedirect:
-    """POST, then redirect with 303 so the browser GETs the next page."""
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
+from .. import abuse
+from ..forms import SignatureForm
+from ..models import Signature
+from ..selectors import cache as page_cache
+from ..selectors.public import featured_signatures, public_count, recent_signatures
+from ..services import signing
+from ..tokens import read_confirm_token, read_withdraw_token
 
 
-def limit(name):
-    """The configured rate for one of settings.RATELIMITS, read per request so tests can change it."""
-    return lambda group, request: settings.RATELIMITS[name]
+def _people(letter: Letter) -> tuple:
+    key = f"letter:{letter.pk}:people:{page_cache.list_generation(letter.pk)}"
+    people = cache.get(key)
+    if people is None:
+        people = (featured_signatures(letter=letter), recent_signatures(letter=letter))
+        cache.set(key, people, 300)
+    return people
+
+
+def _letter_context(letter: Letter, form: SignatureForm | None) -> dict:
+    featured, recent = _people(letter)
+    return {
+        "letter": letter,
+        "version": letter.current_version,
+        "count": public_count(letter=letter),
+        "featured": featured,
+        "recent": recent,
+        "form": form or SignatureForm(),
+        "form_ts": abuse.form_timestamp(),
+    }
+
+
+def letter_page(request, letter: Letter):
+    return page_cache.public_page(
+        request,
+        letter_id=letter.pk,
+        name=f"letter:{letter.current_version_id}",
+        parts=(),
+        template="letter/detail.html",
+        context=lambda: _letter_context(letter, None),
+    )
+
+
+def home(request):
+    return letter_page(request, letter_get_published())
+
+
+def detail(request, slug):
+    return letter_page(request, letter_get_published(slug=slug))
+
+
+def _origin_allowed(origin: str, request) -> bool:
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    try:
+        return urlsplit(origin).netloc == request.get_host()
+    except ValueError:
+        return False
+
+
+def _cross_site(request) -> bool:
+    """A POST that a browser says comes from another site. Browsers send Origin on every POST
+    and Sec-Fetch-Site where they support it; a script that sends neither is served like a
+    browser (the contract lets scripts post) and its signature still needs the emailed link."""
+    if request.headers.get("Sec-Fetch-Site", "") == "cross-site":
+        return True
+    origin = request.headers.get("Origin", "")
+    return bool(origin) and (origin == "null" or not _origin_allowed(origin, request))
 
 
 def email_key(group, request):
-    return services.email_normalize(request.POST.get("email", ""))[:254]
+    return signing.email_normalize(request.POST.get("email", ""))[:254]
 
 
+@csrf_exempt  # anonymous and sessionless: checked by _cross_site instead, so the page can be shared
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="sign-ip", key="ip", rate=limit("sign_ip"), method="POST", block=True)
 @ratelimit(group="sign-email", key=email_key, rate=limit("sign_email"), method="POST", block=True)
@@ -39,6 +104,8 @@ def sign(request, slug):
     letter = letter_get_published(slug=slug)
     if request.method == "GET":  # a bookmarked or reloaded form address
         return HttpResponseRedirect(letter.get_absolute_url() + "#sign")
+    if _cross_site(request):
+        raise PermissionDenied("Signing is only possible from this site's own form.")
     done = see_other(reverse("signatures:check_email", kwargs={"slug": letter.slug}))
     trap = abuse.trap_reason(request.POST)
     if trap:
@@ -47,8 +114,9 @@ def sign(request, slug):
         return done
     form = SignatureForm(request.POST)
     if not form.is_valid():
-        return letter_page(request, letter, form=form, status=400)
-    services.signature_create(
+        response = render(request, "letter/detail.html", _letter_context(letter, form), status=400)
+        return page_cache.mark_private(response)
+    signing.signature_create(
         letter=letter,
         network_hash=abuse.network_hash(client_ip(request)),
         loaded_form=bool(request.POST.get("ts")),
@@ -83,7 +151,7 @@ def confirm(request, token):
     if data.expired:
         return render(request, "signatures/confirm_expired.html", context, status=410)
     if request.method == "POST":
-        services.signature_confirm(public_id=signature.public_id)
+        signing.signature_confirm(public_id=signature.public_id)
         return see_other(reverse("signatures:confirmed", kwargs={"slug": signature.letter.slug}))
     return render(request, "signatures/confirm.html", context)
 
@@ -96,12 +164,12 @@ def confirm_resend(request, token):
     if data is None:
         raise Http404("This link is not valid.")
     signature = _signature_for(data.public_id)
-    services.signature_resend_confirmation(public_id=signature.public_id)
+    signing.signature_resend_confirmation(public_id=signature.public_id)
     return see_other(reverse("signatures:check_email", kwargs={"slug": signature.letter.slug}))
 
 
 def confirmed(request, slug):
-    letter = get_object_or_404(Letter, slug=slug)
+    letter = letter_get_published(slug=slug)  # never a draft's title
     return render(request, "signatures/confirmed.html", {"letter": letter})
 
 
@@ -117,11 +185,11 @@ def withdraw(request, token):
     if signature.status == Signature.Status.WITHDRAWN:
         return render(request, "signatures/withdraw_done.html", context, status=410)
     if request.method == "POST":
-        services.signature_withdraw(public_id=signature.public_id)
+        signing.signature_withdraw(public_id=signature.public_id)
         return see_other(reverse("signatures:withdrawn", kwargs={"slug": signature.letter.slug}))
     return render(request, "signatures/withdraw.html", context)
 
 
 def withdrawn(request, slug):
-    letter = get_object_or_404(Letter, slug=slug)
+    letter = letter_get_published(slug=slug)  # never a draft's title
     return render(request, "signatures/withdraw_done.html", {"letter": letter})

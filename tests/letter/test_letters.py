@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from letter.markdown import render
 from letter.models import Letter
-from signatures.services import signature_create
+from signatures.services.signing import signature_create
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from signatures import services
-from signatures.hints import name_key
+from moderation.services import decisions
+from signatures.matching import name_key
 from signatures.models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
+from signatures.services import signing
 from tests.factories import (
     ApprovedSignatureFactory,
     PendingSignatureFactory,
@@ -333,7 +334,7 @@ def test_withdrawal_is_audited_and_erases_details_from_the_log(mod_client):
     signature = VerifiedSignatureFactory(title="Secret Title")
     mod_client.post(f"/moderation/{signature.pk}/edit/", {"title": "Other Secret", "organization": ""})
     mod_client.post(f"/moderation/{signature.pk}/approve/", {"note": "Secretly phoned her office"})
-    services.signature_withdraw(public_id=signature.public_id)
+    signing.signature_withdraw(public_id=signature.public_id)
     events = list(ModerationEvent.objects.filter(signature=signature).order_by("id"))
     assert [e.action for e in events] == ["edit", "approve", "withdraw"]
     assert "Secret" not in str(events[0].before) + str(events[0].after)
@@ -429,11 +430,11 @@ def test_name_key_folds_case_accents_order_and_titles():
 @pytest.mark.django_db
 def test_confirming_at_the_organization_domain_sets_the_level(client):
     signature = PendingSignatureFactory(email="ana@acme.com", organization="ACME Corp")
-    services.signature_confirm(public_id=signature.public_id)
+    signing.signature_confirm(public_id=signature.public_id)
     signature.refresh_from_db()
     assert signature.verification == Signature.Verification.DOMAIN
     free = PendingSignatureFactory(email="ana@gmail.com", organization="Gmail fans")
-    services.signature_confirm(public_id=free.public_id)
+    signing.signature_confirm(public_id=free.public_id)
     free.refresh_from_db()
     assert free.verification == Signature.Verification.EMAIL
 
@@ -457,7 +458,7 @@ def test_bulk_approval_of_ten_thousand_on_postgres(postgres, moderator, letter, 
     ids = list(Signature.objects.values_list("pk", flat=True))
     # Count, lock-and-read, one UPDATE, one INSERT of audit rows, one read and one INSERT of emails.
     with django_assert_max_num_queries(8):
-        result = services.signatures_bulk_decide(ids=ids, moderator=moderator, action="approve")
+        result = decisions.signatures_bulk_decide(ids=ids, moderator=moderator, action="approve")
     assert result.changed == 10_000
     assert Signature.objects.filter(status="approved").count() == 10_000
     assert ModerationEvent.objects.filter(action="approve", bulk=True).count() == 10_000
@@ -465,12 +466,24 @@ def test_bulk_approval_of_ten_thousand_on_postgres(postgres, moderator, letter, 
 
 
 @pytest.mark.django_db
-def test_bulk_approval_of_ten_thousand_ticked_through_the_page(mod_client, letter):
+def test_bulk_approval_of_ten_thousand_matching_through_the_page(mod_client, letter):
+    """ "All matching" sends the filter, not 10,000 ids: a normal-sized POST decides them all."""
     bulk_signatures(letter, 10_000, status="verified", prefix="Many")
-    ids = list(Signature.objects.values_list("pk", flat=True))
-    response = mod_client.post("/moderation/bulk/", {"action": "approve", "ids": ids}, follow=True)
+    form = {"action": "approve", "scope": "matching", "status": "awaiting", "q": ""}
+    response = mod_client.post("/moderation/bulk/", form, follow=True)
     assert "Approve: 10000 changed." in response.content.decode()
     assert Signature.objects.filter(status="approved").count() == 10_000
+
+
+@pytest.mark.django_db
+def test_ticked_ids_are_one_page_not_thousands(mod_client, letter):
+    """Django's default limit on POST fields holds again: thousands of ticked ids are refused
+    by the server instead of being read, and a page's worth goes through."""
+    bulk_signatures(letter, 60, status="verified", prefix="Page")
+    ids = list(Signature.objects.values_list("pk", flat=True))
+    response = mod_client.post("/moderation/bulk/", {"action": "approve", "ids": ids}, follow=True)
+    assert "Approve: 60 changed." in response.content.decode()
+    assert mod_client.post("/moderation/bulk/", {"action": "approve", "ids": list(range(1, 2001))}).status_code == 400
 
 
 # --- Import -------------------------------------------------------------------------------------

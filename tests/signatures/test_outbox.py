@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from signatures import services
 from signatures.models import OutgoingEmail, Signature
+from signatures.services import outbox, signing
 from signatures.tasks import MAX_RETRIES, send_email
 from tests.factories import PendingSignatureFactory
 from tests.support.smtp import message_text
@@ -82,7 +82,7 @@ def test_no_smtp_server_at_all_is_retried_not_raised(settings):
 def test_confirmation_not_sent_once_the_signer_confirmed(mailoutbox):
     signature = PendingSignatureFactory()
     outgoing = queued_email(signature)
-    services.signature_confirm(public_id=signature.public_id)
+    signing.signature_confirm(public_id=signature.public_id)
     assert send_email.apply(args=[outgoing.pk]).get() == "cancelled"
     assert mailoutbox == []
 
@@ -115,8 +115,8 @@ def test_broker_down_still_answers_303_and_keeps_the_signature(
     # The broker is back: the sweep finds the email nobody sent, and it goes out once.
     monkeypatch.undo()
     OutgoingEmail.objects.filter(pk=outgoing.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    assert services.outbox_sweep() == 1
-    assert services.outbox_sweep() == 0
+    assert outbox.outbox_sweep() == 1
+    assert outbox.outbox_sweep() == 0
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["kept@example.org"]
 
@@ -128,7 +128,7 @@ def test_sweep_leaves_fresh_and_retrying_emails_alone(mailoutbox):
     OutgoingEmail.objects.filter(pk=retrying.pk).update(
         created_at=timezone.now() - timedelta(minutes=10), attempts=2, last_attempt_at=timezone.now()
     )
-    assert services.outbox_sweep() == 0
+    assert outbox.outbox_sweep() == 0
     assert mailoutbox == []
     fresh.refresh_from_db()
     assert fresh.status == OutgoingEmail.Status.QUEUED
@@ -142,10 +142,10 @@ def test_erase_unconfirmed_after_expiry(settings):
     recent = PendingSignatureFactory()
     confirmed = PendingSignatureFactory()
     Signature.objects.filter(pk__in=[old.pk, confirmed.pk]).update(created_at=timezone.now() - timedelta(days=15))
-    services.signature_confirm(public_id=confirmed.public_id)
+    signing.signature_confirm(public_id=confirmed.public_id)
 
-    assert services.signatures_erase_unconfirmed(dry_run=True) == 1
+    assert signing.signatures_erase_unconfirmed(dry_run=True) == 1
     assert Signature.objects.filter(pk=old.pk).exists()
-    assert services.signatures_erase_unconfirmed() == 1
+    assert signing.signatures_erase_unconfirmed() == 1
     assert not Signature.objects.filter(pk=old.pk).exists()
     assert Signature.objects.filter(pk__in=[recent.pk, confirmed.pk]).count() == 2

@@ -4,14 +4,15 @@ import csv
 import hashlib
 import io
 import json
+import re
 import tracemalloc
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from signatures import services
 from signatures.models import Signature
+from signatures.services import signing
 from tests.factories import (
     ApprovedSignatureFactory,
     PendingSignatureFactory,
@@ -130,7 +131,7 @@ def test_count_json_is_cheap_conditional_and_exact(
         mod_client_factory().post(f"/moderation/{people['verified'].pk}/approve/")
     assert client.get(url).json()["count"] == 5
     with django_capture_on_commit_callbacks(execute=True):
-        services.signature_withdraw(public_id=people["approved"].public_id)
+        signing.signature_withdraw(public_id=people["approved"].public_id)
     assert client.get(url).json()["count"] == 4
 
 
@@ -221,8 +222,32 @@ def test_keyset_pages_stay_stable_while_new_signatures_are_approved(
 @pytest.mark.django_db
 def test_a_broken_cursor_shows_the_first_page(client, letter):
     ApprovedSignatureFactory(letter=letter, name="Only One")
-    response = client.get(f"/letters/{letter.slug}/signatures/?after=%%%not-a-cursor")
+    response = client.get(f"/letters/{letter.slug}/signatures/?after=%%%not-a-cursor", follow=True)
     assert response.status_code == 200 and "Only One" in response.content.decode()
+    assert response.redirect_chain == [(f"/letters/{letter.slug}/signatures/", 302)]
+
+
+@pytest.mark.django_db
+def test_junk_cursors_add_nothing_to_the_cache(client, letter, settings):
+    """Each made-up ?after= used to store a new copy of the page: now it is turned away before
+    any cache is looked at, and the page cache holds one entry however many are tried."""
+    from django.core.cache import cache
+
+    settings.RATELIMIT_ENABLE = False  # the download limit is not what this is about
+    ApprovedSignatureFactory(letter=letter, name="Only One")
+    client.get(f"/letters/{letter.slug}/signatures/")
+    before = len(list(_page_keys(cache)))
+    for i in range(50):
+        assert client.get(f"/letters/{letter.slug}/signatures/?after=junk{i}").status_code == 302
+        assert client.get(f"/letters/{letter.slug}/signatures.json?after=junk{i}").status_code == 302
+    assert len(list(_page_keys(cache))) == before == 1
+
+
+def _page_keys(cache):
+    if hasattr(cache, "_cache") and hasattr(cache._cache, "keys"):  # local memory
+        return [k for k in cache._cache if ":page:" in k]
+    client = cache._cache.get_client(write=False)  # Redis
+    return list(client.scan_iter(match="*:page:*"))
 
 
 @pytest.mark.django_db
@@ -292,7 +317,7 @@ def test_daily_digest_matches_the_csv_bytes(client, letter):
     from signatures.tasks import publish_digests
 
     gone = ApprovedSignatureFactory(letter=letter, name="Gone Later", approved_at=noon - timedelta(hours=2))
-    services.signature_withdraw(public_id=gone.public_id)
+    signing.signature_withdraw(public_id=gone.public_id)
     Signature.objects.filter(pk=gone.pk).update(withdrawn_at=noon + timedelta(hours=1))
 
     publish_digests.apply()
@@ -350,3 +375,46 @@ def test_public_json_is_valid_utf8(client, seeded):
     raw = client.get(f"/letters/{letter.slug}/signatures.json").content
     data = json.loads(raw.decode("utf-8"))
     assert any(r["name"] == "Zoë Ångström-Núñez" for r in data["results"])
+
+
+# --- Caches: one rule for who gets a shared page (issue 9, items 2 and 7) -----------------------
+
+
+@pytest.mark.django_db
+def test_a_moderators_view_of_the_list_is_never_served_to_the_public(client, letter, mod_client_factory):
+    ApprovedSignatureFactory(letter=letter, name="Public Person")
+    mod = mod_client_factory()
+    mod_page = mod.get(f"/letters/{letter.slug}/signatures/")
+    assert "/moderation/" in mod_page.content.decode()
+    assert "private" in mod_page["Cache-Control"] and "no-store" in mod_page["Cache-Control"]
+
+    anonymous = client.get(f"/letters/{letter.slug}/signatures/")
+    html = anonymous.content.decode()
+    assert "Public Person" in html and "/moderation/" not in html
+    assert "public" in anonymous["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_a_visitor_with_messages_gets_a_page_of_their_own(client, letter):
+    client.cookies["messages"] = "something"
+    response = client.get(letter.get_absolute_url())
+    assert "private" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["__form_timestamp_hole__", "__csrf_token_hole__"])
+def test_a_signatory_cannot_change_the_sign_form(client, letter, text, settings):
+    """An approved organization that looks like an old cache placeholder stays text, and the
+    form's timestamp in the shared page still works for the next signer."""
+    settings.FORM_MIN_SECONDS = 0
+    ApprovedSignatureFactory(letter=letter, name="Tricky Signer", organization=text, featured=True)
+    for _ in range(2):  # a miss, then the cached copy
+        html = client.get(letter.get_absolute_url()).content.decode()
+        assert text in html
+        ts = re.search(r'name="ts" value="([^"]+)"', html).group(1)
+        assert text not in ts
+    response = client.post(
+        f"/letters/{letter.slug}/sign/", {"name": "Next Signer", "email": "next@example.org", "ts": ts}
+    )
+    assert response.status_code == 303
+    assert Signature.objects.filter(name="Next Signer").exists()

@@ -34,7 +34,11 @@ def test_letter_page_shows_text_count_and_form(client, letter):
     html = response.content.decode()
     assert letter.title in html
     assert "<strong>something reasonable</strong>" in html
-    assert 'name="email"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert 'name="email"' in html
+    # The same bytes for every anonymous reader: no per-visitor token, cacheable by a proxy.
+    assert "csrfmiddlewaretoken" not in html and "Set-Cookie" not in response.headers
+    assert "public" in response["Cache-Control"] and "s-maxage" in response["Cache-Control"]
+    assert "Cookie" not in response.get("Vary", "")
     assert "0</strong> verified signatures" in html
 
 
@@ -198,15 +202,25 @@ def test_email_cap_per_signature(client, letter, mailoutbox, django_capture_on_c
 
 
 @pytest.mark.django_db
-def test_sign_requires_csrf_token(letter):
+def test_a_post_from_another_site_is_refused(letter):
+    """The sign form carries no CSRF token (the letter page is shared by every reader); a
+    browser's Origin and Sec-Fetch-Site headers tell a cross-site post instead."""
     client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("signatures:sign", args=[letter.slug]), VALID)
-    assert response.status_code == 403
+    url = reverse("signatures:sign", args=[letter.slug])
+    assert client.post(url, VALID, HTTP_ORIGIN="https://evil.example").status_code == 403
+    assert client.post(url, VALID, HTTP_ORIGIN="null").status_code == 403
+    assert client.post(url, VALID, HTTP_SEC_FETCH_SITE="cross-site").status_code == 403
     assert Signature.objects.count() == 0
 
-    page = client.get(letter.get_absolute_url())
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-    response = client.post(reverse("signatures:sign", args=[letter.slug]), {**VALID, "csrfmiddlewaretoken": token})
+    response = client.post(url, VALID, HTTP_ORIGIN="http://testserver", HTTP_SEC_FETCH_SITE="same-origin")
+    assert response.status_code == 303
+    assert Signature.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_script_without_origin_signs_like_a_browser(letter):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("signatures:sign", args=[letter.slug]), VALID)
     assert response.status_code == 303
     assert Signature.objects.count() == 1
 

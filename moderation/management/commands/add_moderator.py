@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from freefable.accounts import moderator_add, password_link
+from moderation.accounts import moderator_add, password_link
 from signatures.emails import render_mail
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from letter.models import Letter
-from signatures.services import signatures_import
+from moderation.services.imports import signatures_import
 
 COLUMNS = ["name", "email", "title", "organization", "link"]
 

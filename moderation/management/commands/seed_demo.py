@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from freefable.accounts import moderator_add
 from letter.models import Letter
-
-from ...demo import seed_demo_signatures
+from moderation.accounts import moderator_add
+from moderation.demo import seed_demo_signatures
 
 DEMO_MODERATOR = "moderator@example.org"
 DEMO_PASSWORD = "demo-moderator-password"  # noqa: S105 (printed for local use; refused with DEBUG off)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from signatures.services import signatures_erase_unconfirmed
+from signatures.services.signing import signatures_erase_unconfirmed
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from signatures.services import outbox_sweep
+from signatures.services.outbox import outbox_sweep
 
 
 class Command(BaseCommand):

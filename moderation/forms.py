@@ -1,0 +1,76 @@
+"""Forms for every moderation decision: they check and limit input, and never write."""
+
+from django import forms
+
+from signatures.models import Signature
+
+from .selectors import DEFAULT_FILTER, FILTERS
+
+NOTE_MAX = 2000
+BULK_ACTIONS = [("approve", "Approve"), ("reject", "Reject"), ("feature", "Feature"), ("unfeature", "Unfeature")]
+# Ticked rows come from one page of the queue; "all matching" sends the filter instead of ids.
+TICKED_MAX = 500
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX,
+        error_messages={"max_length": f"Please keep the note to {NOTE_MAX} characters."},
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX,
+        error_messages={"max_length": f"Please keep the reason to {NOTE_MAX} characters."},
+    )
+
+
+class EditForm(forms.Form):
+    title = forms.CharField(required=False)
+    organization = forms.CharField(required=False)
+
+    def _clean_limited(self, field: str, limit: int) -> str:
+        value = _one_line(self.cleaned_data.get(field, ""))
+        if len(value) > limit:
+            raise forms.ValidationError("Title and organization can have at most 150 characters each.")
+        return value
+
+    def clean_title(self):
+        return self._clean_limited("title", Signature.TITLE_MAX)
+
+    def clean_organization(self):
+        return self._clean_limited("organization", Signature.ORGANIZATION_MAX)
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=BULK_ACTIONS, error_messages={"required": "Choose what to do with the selected signatures."}
+    )
+    scope = forms.ChoiceField(choices=[("selected", "Selected"), ("matching", "All matching")], required=False)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    status = forms.ChoiceField(choices=[(k, v[0]) for k, v in FILTERS.items()], required=False)
+    q = forms.CharField(required=False, max_length=200)
+    reason = forms.CharField(required=False, max_length=NOTE_MAX)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any whole number is a valid choice; the service decides which ones apply.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        self.fields["action"].error_messages["invalid_choice"] = "Choose what to do with the selected signatures."
+
+    def clean_ids(self):
+        return self.cleaned_data["ids"][:TICKED_MAX]
+
+    def clean(self):
+        data = super().clean()
+        data["status"] = data.get("status") or DEFAULT_FILTER
+        if data.get("scope") != "matching" and not data.get("ids") and "action" in data:
+            raise forms.ValidationError("Select at least one signature.")
+        return data

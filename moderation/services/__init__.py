@@ -1,0 +1,1 @@
+"""Moderators' writes: decisions.py (approve, reject, feature, edit, bulk), imports.py."""

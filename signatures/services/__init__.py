@@ -1,0 +1,1 @@
+"""Writes to signatures, by concern: signing.py (signers), outbox.py (their emails), digests.py."""

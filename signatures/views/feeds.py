@@ -1,0 +1,70 @@
+"""The Atom feed of newly approved signatories: additions are visible, not silent."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from letter.selectors import letter_get_published
+
+from ..exports import public_record
+from ..models import Signature
+from ..selectors.public import PUBLIC_FIELDS
+
+
+class ApprovedFeed(Feed):
+    """Atom feed of newly approved signatories (additions are visible, not silent)."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        return letter_get_published(slug=slug)
+
+    def title(self, letter):
+        return f"New signatories: {letter.title}"
+
+    def link(self, letter):
+        return reverse("signatures:list", args=[letter.slug])
+
+    def subtitle(self, letter):
+        return "Signatures approved by the moderators, newest first. Email addresses are never published."
+
+    def items(self, letter):
+        return (
+            Signature.objects.public()
+            .filter(letter=letter)
+            .select_related("letter", "version")
+            .order_by("-approved_at", "-id")
+            .only(*PUBLIC_FIELDS, "letter__slug", "version__number")[:50]
+        )
+
+    def item_title(self, item):
+        return item.name  # Atom titles are plain text: the XML writer escapes them
+
+    def item_description(self, item):
+        # The summary is type="html": a reader decodes the XML once, then reads HTML. Escaping
+        # here keeps a signer's "<img onerror=...>" as text, never markup.
+        row = public_record(item)
+        return escape(", ".join(filter(None, [row["title"], row["organization"]])) or row["name"])
+
+    def item_link(self, item):
+        return (
+            reverse("signatures:list", args=[item.letter.slug])
+            + "?"
+            + urlencode({"q": item.name})
+            + f"#{item.public_id}"
+        )
+
+    def item_guid(self, item):
+        return f"{settings.SITE_URL}/signatures/{item.public_id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.approved_at
+
+    def item_updateddate(self, item):
+        return item.approved_at
