@@ -1,0 +1,256 @@
+"""The letter's transparency log: every change to its public list, appended as a leaf of an
+RFC 9162 Merkle tree, with signed checkpoints and proofs that anyone can check offline.
+
+A published row's leaf is the row's CSV line (`leaf_text`), so a row of a downloaded CSV hashes to
+its leaf; the row's random public id keeps a leaf from being guessed. An edit appends the new row;
+a withdrawal or rejection appends "removed,<public id>" (removals are visible, not silent), and a
+withdrawal erases the stored text of that signer's leaves while their hashes stay in the tree.
+
+Stored per letter: a head row (size; every append locks it), the leaves, and the hash of every
+complete subtree, so a root or a proof at any size is a few dozen indexed lookups however long
+the log. Appends run inside the caller's transaction: the leaves commit with the change.
+"""
+
+import base64
+import csv
+import hashlib
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import Q
+
+from letter.models import Letter
+
+from . import tlog
+from .exports import safe_cell
+from .models import Checkpoint, LogHead, LogLeaf, LogNode, Signature
+
+BATCH = 5000  # rows per INSERT when appending many leaves (a bulk approval, an import)
+# The Signature fields that make a public row, in the CSV's column order.
+ROW_VALUES = ("public_id", "name", "title", "organization", "link", "created_at", "verification", "version__number")
+
+
+class LogError(ValueError):
+    """A request the log cannot answer: a size it never had, a leaf it does not hold."""
+
+
+# --- Leaves ------------------------------------------------------------------------------------
+
+
+class _Line:
+    def write(self, value):
+        return value
+
+
+_writer = csv.writer(_Line())
+
+
+def leaf_text(row) -> str:
+    """A public row as one CSV line without its line ending, each cell made safe as the download
+    writes it. The leaf of a published row is this text in UTF-8; `verify_list` rebuilds it from
+    the rows of a downloaded file, so the two must never differ."""
+    return _writer.writerow([safe_cell(value) for value in row])[:-2]
+
+
+def removal_text(public_id: str) -> str:
+    return leaf_text(["removed", public_id])
+
+
+def public_rows(*, signature_ids) -> list[tuple]:
+    """The public rows of these signatures, in approval order, as the CSV shows them."""
+    rows = Signature.objects.filter(pk__in=list(signature_ids)).order_by("approved_at", "id").values_list(*ROW_VALUES)
+    return [
+        (public_id, name, title, org, link, _iso_utc(created), level, version)
+        for public_id, name, title, org, link, created, level, version in rows
+    ]
+
+
+def _iso_utc(moment) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- Appending ---------------------------------------------------------------------------------
+
+
+def _locked_head(letter: Letter) -> LogHead:
+    LogHead.objects.get_or_create(letter=letter)
+    return LogHead.objects.select_for_update().get(letter=letter)
+
+
+def _hashes(letter: Letter, nodes) -> dict[tlog.Node, bytes]:
+    """The stored hashes of these complete subtrees: two indexed queries whatever their number."""
+    leaves = [index for level, index in nodes if level == 0]
+    above = [(level, index) for level, index in nodes if level > 0]
+    found = {}
+    if leaves:
+        for index, value in LogLeaf.objects.filter(letter=letter, index__in=leaves).values_list("index", "leaf_hash"):
+            found[(0, index)] = bytes(value)
+    if above:
+        match = Q()
+        for level, index in above:
+            match |= Q(level=level, index=index)
+        for level, index, value in LogNode.objects.filter(match, letter=letter).values_list("level", "index", "hash"):
+            found[(level, index)] = bytes(value)
+    missing = set(nodes) - found.keys()
+    if missing:  # the head said these exist: the tables disagree, which must never pass quietly
+        raise RuntimeError(f"transparency log of letter {letter.pk} is missing nodes {sorted(missing)[:5]}")
+    return found
+
+
+def _append(letter: Letter, leaves: list[tuple[str, str, str]]) -> int:
+    """Append (kind, public id, text) leaves; returns the new size. Locks the letter's head row
+    until the caller's transaction ends, so sizes and indexes never collide."""
+    head = _locked_head(letter)
+    if not leaves:
+        return head.size
+    old = head.size
+    hashes = [tlog.leaf_hash(text.encode()) for _kind, _public_id, text in leaves]
+    frontier = _hashes(letter, tlog.frontier(old))
+    created = tlog.append_subtrees(old, lambda level, index: frontier[(level, index)], hashes)
+    LogLeaf.objects.bulk_create(
+        (
+            LogLeaf(letter=letter, index=old + i, leaf_hash=h, kind=kind, public_id=public_id, data=text)
+            for i, ((kind, public_id, text), h) in enumerate(zip(leaves, hashes, strict=True))
+        ),
+        batch_size=BATCH,
+    )
+    LogNode.objects.bulk_create(
+        (LogNode(letter=letter, level=level, index=index, hash=h) for level, index, h in created), batch_size=BATCH
+    )
+    head.size = old + len(leaves)
+    head.save(update_fields=["size", "updated_at"])
+    return head.size
+
+
+@transaction.atomic
+def log_append(*, letter: Letter, rows) -> int:
+    """Log public rows (from `public_rows`) that were just published or edited. Returns the
+    log's size. Call it inside the transaction that makes the change."""
+    return _append(letter, [(LogLeaf.Kind.PUBLISHED, row[0], leaf_text(row)) for row in rows])
+
+
+@transaction.atomic
+def log_remove(*, letter: Letter, public_ids, erase: bool = False) -> int:
+    """Log that these signatures left the public list. With `erase` (a withdrawal) the stored
+    text of all their leaves is erased too; the hashes stay, so old lists still verify."""
+    public_ids = list(public_ids)
+    size = _append(letter, [(LogLeaf.Kind.REMOVED, public_id, removal_text(public_id)) for public_id in public_ids])
+    if erase:
+        log_erase(letter=letter, public_ids=public_ids)
+    return size
+
+
+def log_erase(*, letter: Letter, public_ids) -> int:
+    """Erase the stored text of these signatures' leaves (a signer's data leaving the site)."""
+    return (
+        LogLeaf.objects.filter(letter=letter, public_id__in=list(public_ids), kind=LogLeaf.Kind.PUBLISHED)
+        .exclude(data="")
+        .update(data="")
+    )
+
+
+# --- Reading: roots and proofs -----------------------------------------------------------------
+
+
+def log_size(*, letter: Letter) -> int:
+    return LogHead.objects.filter(letter=letter).values_list("size", flat=True).first() or 0
+
+
+def _check_size(letter: Letter, size: int) -> None:
+    current = log_size(letter=letter)
+    if not 0 < size <= current:
+        raise LogError(f"the log has {current} leaves; a tree size must be between 1 and {current}")
+
+
+def log_root(*, letter: Letter, size: int) -> bytes:
+    found = _hashes(letter, tlog.covering_subtrees(0, size))
+    return tlog.root_hash(size, lambda level, index: found[(level, index)])
+
+
+def inclusion_proof(*, letter: Letter, leaf_hash: bytes, tree_size: int) -> dict:
+    """{leaf_index, tree_size, hashes}: the audit path of the first leaf with this hash in the
+    tree of `tree_size` leaves. LogError if the size is not the log's or the leaf is not in it."""
+    _check_size(letter, tree_size)
+    index = (
+        LogLeaf.objects.filter(letter=letter, leaf_hash=leaf_hash, index__lt=tree_size)
+        .order_by("index")
+        .values_list("index", flat=True)
+        .first()
+    )
+    if index is None:
+        raise LogError(f"no leaf with this hash in the first {tree_size} leaves of the log")
+    ranges = tlog.inclusion_path_ranges(index, tree_size)
+    found = _hashes(letter, tlog.proof_subtrees(ranges))
+    hashes = tlog.range_hashes(ranges, lambda level, i: found[(level, i)])
+    return {"leaf_index": index, "tree_size": tree_size, "hashes": [h.hex() for h in hashes]}
+
+
+def consistency_proof(*, letter: Letter, first: int, second: int) -> dict:
+    """{first, second, hashes}: the proof that the tree of `second` leaves extends the tree of
+    `first` leaves (RFC 9162 2.1.4)."""
+    _check_size(letter, second)
+    if not 0 < first <= second:
+        raise LogError(f"first must be between 1 and second ({second})")
+    ranges = tlog.consistency_path_ranges(first, second)
+    found = _hashes(letter, tlog.proof_subtrees(ranges))
+    hashes = tlog.range_hashes(ranges, lambda level, i: found[(level, i)])
+    return {"first": first, "second": second, "hashes": [h.hex() for h in hashes]}
+
+
+# --- Checkpoints -------------------------------------------------------------------------------
+
+_DEV_KEY_LABEL = b"freefable transparency log development key\n"
+
+
+def log_signer() -> tlog.Signer:
+    """The checkpoint signer, from TLOG_SIGNING_KEY and TLOG_KEY_NAME.
+
+    With DEBUG on and no key, a development key derived from SECRET_KEY (so `make run` and the
+    tests sign without setup, and the same SECRET_KEY gives the same key). With DEBUG off and no
+    key there is nothing to sign with: ImproperlyConfigured (the deploy check says so first)."""
+    name = getattr(settings, "TLOG_KEY_NAME", "") or urlsplit(settings.SITE_URL).netloc or "localhost"
+    key = getattr(settings, "TLOG_SIGNING_KEY", "")
+    if key:
+        return tlog.Signer.from_setting(key, name)
+    if not settings.DEBUG:
+        raise ImproperlyConfigured(
+            "TLOG_SIGNING_KEY is not set, so the transparency log cannot sign checkpoints. "
+            "Generate one with: python manage.py tlog_keygen"
+        )
+    return tlog.Signer(name, hashlib.sha256(_DEV_KEY_LABEL + settings.SECRET_KEY.encode()).digest())
+
+
+def log_origin(*, letter: Letter, signer: tlog.Signer | None = None) -> str:
+    """The checkpoint's first line: <key name>/letters/<slug>, one log per letter."""
+    return f"{(signer or log_signer()).name}/letters/{letter.slug}"
+
+
+def checkpoint_publish(*, letter: Letter) -> Checkpoint:
+    """The latest checkpoint, after signing a new one if the log grew since. Kept for ever, one
+    per size: a reader holding any of them can ask for a consistency proof from it."""
+    signer = log_signer()
+    latest = Checkpoint.objects.filter(letter=letter).first()
+    if latest is not None and latest.tree_size >= log_size(letter=letter):
+        return latest
+    with transaction.atomic():
+        head = _locked_head(letter)  # appends wait; the root is of exactly head.size leaves
+        latest = Checkpoint.objects.filter(letter=letter).first()
+        if latest is not None and latest.tree_size >= head.size:
+            return latest  # another request signed it while we waited
+        root = log_root(letter=letter, size=head.size)
+        body = tlog.Checkpoint(log_origin(letter=letter, signer=signer), head.size, root)
+        return Checkpoint.objects.create(
+            letter=letter, tree_size=head.size, root_hash=root, note=signer.sign_note(body.text)
+        )
+
+
+def checkpoint_summary(checkpoint: Checkpoint) -> dict:
+    return {
+        "tree_size": checkpoint.tree_size,
+        "root_hash": base64.b64encode(bytes(checkpoint.root_hash)).decode(),
+        "created_at": _iso_utc(checkpoint.created_at),
+        "note": checkpoint.note,
+    }
