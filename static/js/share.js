@@ -1,12 +1,18 @@
 // "Copy link" buttons: copy the data-copy value to the clipboard. No third-party script.
+// The confirmation goes into a live region next to the button (role="status"), present and
+// empty from the start, so screen readers announce "Link copied." when the text appears.
 document.querySelectorAll("[data-copy]").forEach(function (button) {
   button.addEventListener("click", function () {
+    var note = button.parentElement.querySelector(".copied");
     var done = function () {
-      var note = button.parentElement.querySelector(".copied");
-      if (note) { note.hidden = false; }
+      if (!note) { return; }
+      note.textContent = "";
+      window.setTimeout(function () { note.textContent = "Link copied."; }, 50);
     };
-    if (navigator.clipboard) {
-      navigator.clipboard.writeText(button.dataset.copy).then(done);
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(button.dataset.copy).then(done, function () {
+        window.prompt("Copy this link:", button.dataset.copy);
+      });
     } else {
       window.prompt("Copy this link:", button.dataset.copy);
     }
