@@ -7,8 +7,9 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic needs settings that pass the production checks; the real values come at run time.
-RUN DEBUG=0 SECRET_KEY=build-only-not-secret-0123456789abcdefghijklmnop ALLOWED_HOSTS=build \
+# collectstatic needs settings that pass the production checks; the real values come at run
+# time. The key is random and thrown away: no key is ever written in this repository.
+RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=build \
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home freefable

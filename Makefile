@@ -25,6 +25,10 @@ $(AXE): tests/browser_support/package.json tests/browser_support/package-lock.js
 
 install: $(STAMP) $(AXE)  ## Create .venv, install requirements.txt and the browser tests' axe-core
 
+# The settings default to production (DEBUG off, which needs a real SECRET_KEY): the local
+# targets turn DEBUG on. pyproject.toml does the same for pytest run on its own.
+run migrate test: export DEBUG = 1
+
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 

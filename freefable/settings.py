@@ -21,17 +21,66 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Core -----------------------------------------------------------------------------------
 
-# DEBUG is on unless the environment says otherwise, like Django's own project template, so
-# that `make run` and a bare `manage.py` work on a fresh clone. Deployments set DEBUG=0
-# (docker-compose.yml and .env.example do), and then the checks below make missing secrets fatal.
-DEBUG = env.bool("DEBUG", default=True)
+# DEBUG is off unless the environment turns it on: a deployment that forgets it must fail for
+# lack of a SECRET_KEY, not run in debug mode with two-factor off. `make run` and the tests
+# (Makefile, pyproject.toml) set DEBUG=1.
+DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"  # noqa: S105 (local use only; refused when DEBUG is off)
+# Keys that were ever printed in this repository (the old .env.example and Dockerfile): anyone
+# can read them, so they sign nothing.
+_PUBLISHED_SECRET_KEYS = {
+    _DEV_SECRET_KEY,
+    "change-me-to-a-long-random-string-of-50-or-more-characters",
+    "build-only-not-secret-0123456789abcdefghijklmnop",
+}
+# Words of keys copied from a template instead of generated.
+_PLACEHOLDER_WORDS = (
+    "change-me",
+    "changeme",
+    "change_me",
+    "replace-me",
+    "replaceme",
+    "your-secret",
+    "insecure",
+    "example",
+)
+
+
+def _example_secret_key() -> str:
+    """The SECRET_KEY that .env.example shows, if it shows one (it should not)."""
+    path = BASE_DIR / ".env.example"
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.startswith("SECRET_KEY="):
+                return line.split("=", 1)[1].strip()
+    return ""
+
+
+def _secret_key_problem(key: str) -> str:
+    """Why `key` cannot sign withdraw links and sessions in production ("" when it can).
+
+    The length and variety rules are Django's own (check --deploy, security.W009).
+    """
+    if not key:
+        return "it is empty"
+    if key in _PUBLISHED_SECRET_KEYS or key == _example_secret_key():
+        return "it is a published example key"
+    if key.startswith("django-insecure-") or any(word in key.lower() for word in _PLACEHOLDER_WORDS):
+        return "it is a placeholder, not a random key"
+    if len(key) < 50 or len(set(key)) < 5:
+        return "it is shorter than 50 characters or has fewer than 5 different characters"
+    return ""
+
+
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 if not DEBUG:
-    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("DEBUG is off: set SECRET_KEY to a random string of 50+ characters.")
+    if _problem := _secret_key_problem(SECRET_KEY):
+        raise ImproperlyConfigured(
+            f"DEBUG is off: set SECRET_KEY to a random string of 50+ characters ({_problem}). Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DEBUG is off: set ALLOWED_HOSTS to the site's host names.")
 
@@ -54,6 +103,7 @@ INSTALLED_APPS = [
     "csp",
     "letter",
     "signatures",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -88,9 +138,6 @@ TEMPLATES = [
         },
     },
 ]
-
-# Moderators may approve up to 10,000 ticked signatures in one POST (signatures.services.BULK_MAX).
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 11_000
 
 # --- Database -------------------------------------------------------------------------------
 
@@ -224,11 +271,19 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "moderation:queue"
-ACCOUNT_ADAPTER = "freefable.accounts.AccountAdapter"
+ACCOUNT_ADAPTER = "moderation.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
-ACCOUNT_EMAIL_VERIFICATION = "none"  # moderators are created by add_moderator, not sign-up
+# A moderator account is a key to the public list, so one stolen session must not be enough to
+# take it over: an address added to the account counts only once it is verified (and replaces
+# the old one), changes to email, password and two-factor ask for the password again, and the
+# account's address is told of each change. `add_moderator` marks the first address verified.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_FORMS = {"reset_password": "moderation.accounts.VerifiedOnlyResetPasswordForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
