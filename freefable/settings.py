@@ -172,6 +172,9 @@ RATELIMIT_FAIL_OPEN = True
 # How many reverse proxies in front of the site append to X-Forwarded-For. 0 (the default)
 # means the client IP is REMOTE_ADDR and the header is ignored, since anyone can forge it.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth counts login failures per client address too: it must read the same entry of the
+# header, or every visitor behind the proxy shares the proxy's counter.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 RATELIMIT_IP_META_KEY = "freefable.ratelimits.client_ip"
 # Per-form limits, "count/period" as django-ratelimit reads them.
 RATELIMITS = {
@@ -286,6 +289,18 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_FORMS = {"reset_password": "moderation.accounts.VerifiedOnlyResetPasswordForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# The password-reset form mails nothing to an address without an account: no "unknown
+# account" notices to arbitrary inboxes, sent from the web worker.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Failed logins lock out the failing client, not the account: allauth's default (5 per 5 min
+# per account, from anywhere) let anyone keep a moderator out with a few requests a minute.
+# allauth counts per "ip", per "key" (here the account's email; in the two-factor step, the
+# user) or per "user", never per pair, so:
+# - 5 failures in 5 minutes from one address (/64 for IPv6) stop that address, whatever
+#   account it tries; the account's owner elsewhere is unaffected;
+# - 100 failures an hour on one account, from all addresses together, stop guessing from many
+#   addresses. One address can make at most 60 an hour, so it alone cannot reach this ceiling.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,100/h/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 MODERATORS_REQUIRE_MFA = env.bool("MODERATORS_REQUIRE_MFA", default=not DEBUG)
