@@ -58,6 +58,16 @@ class _Echo:
         return value
 
 
+_row_writer = csv.writer(_Echo())
+
+
+def csv_row(values: Iterable) -> str:
+    """One row as the CSV download writes it (each cell made safe, quoted where needed), without
+    its line ending. The transparency log's leaf for a published row is this text in UTF-8 and
+    `verify_list` rebuilds it from a downloaded file's rows: one function, so they never differ."""
+    return _row_writer.writerow([safe_cell(v) for v in values]).removesuffix("\r\n")
+
+
 def csv_lines(header: list[str], rows: Iterable[Iterable], *, bom: bool = True, batch: int = 500):
     """Yield the CSV text in pieces of `batch` rows: constant memory however many rows, and
     few enough pieces that the server is not making a write per row."""
@@ -67,7 +77,7 @@ def csv_lines(header: list[str], rows: Iterable[Iterable], *, bom: bool = True, 
     yield writer.writerow(header)
     lines = []
     for row in rows:
-        lines.append(writer.writerow([safe_cell(v) for v in row]))
+        lines.append(csv_row(row) + "\r\n")
         if len(lines) >= batch:
             yield "".join(lines)
             lines = []

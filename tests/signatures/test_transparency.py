@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from signatures import tlog
-from signatures import transparency as log
 from signatures.models import Checkpoint, LogLeaf, LogNode
+from signatures.services import log
 from tests.factories import ApprovedSignatureFactory, bulk_signatures
 
 TEST_KEY = base64.b64encode(b"freefable tests: not a real key!").decode()

@@ -12,9 +12,7 @@ the log. Appends run inside the caller's transaction: the leaves commit with the
 """
 
 import base64
-import csv
 import hashlib
-from datetime import UTC
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,13 +22,11 @@ from django.db.models import Q
 
 from letter.models import Letter
 
-from . import tlog
-from .exports import safe_cell
-from .models import Checkpoint, LogHead, LogLeaf, LogNode, Signature
+from .. import tlog
+from ..exports import PUBLIC_VALUES, csv_row, iso_utc, public_row
+from ..models import Checkpoint, LogHead, LogLeaf, LogNode, Signature
 
 BATCH = 5000  # rows per INSERT when appending many leaves (a bulk approval, an import)
-# The Signature fields that make a public row, in the CSV's column order.
-ROW_VALUES = ("public_id", "name", "title", "organization", "link", "created_at", "verification", "version__number")
 
 
 class LogError(ValueError):
@@ -40,19 +36,9 @@ class LogError(ValueError):
 # --- Leaves ------------------------------------------------------------------------------------
 
 
-class _Line:
-    def write(self, value):
-        return value
-
-
-_writer = csv.writer(_Line())
-
-
 def leaf_text(row) -> str:
-    """A public row as one CSV line without its line ending, each cell made safe as the download
-    writes it. The leaf of a published row is this text in UTF-8; `verify_list` rebuilds it from
-    the rows of a downloaded file, so the two must never differ."""
-    return _writer.writerow([safe_cell(value) for value in row])[:-2]
+    """The leaf text of a published public row: its CSV line, exactly as the download writes it."""
+    return csv_row(row)
 
 
 def removal_text(public_id: str) -> str:
@@ -60,16 +46,9 @@ def removal_text(public_id: str) -> str:
 
 
 def public_rows(*, signature_ids) -> list[tuple]:
-    """The public rows of these signatures, in approval order, as the CSV shows them."""
-    rows = Signature.objects.filter(pk__in=list(signature_ids)).order_by("approved_at", "id").values_list(*ROW_VALUES)
-    return [
-        (public_id, name, title, org, link, _iso_utc(created), level, version)
-        for public_id, name, title, org, link, created, level, version in rows
-    ]
-
-
-def _iso_utc(moment) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """The public rows of these signatures (exports.PUBLIC_COLUMNS), in approval order."""
+    rows = Signature.objects.filter(pk__in=list(signature_ids)).order_by("approved_at", "id")
+    return [public_row(*values) for values in rows.values_list(*PUBLIC_VALUES)]
 
 
 # --- Appending ---------------------------------------------------------------------------------
@@ -251,6 +230,6 @@ def checkpoint_summary(checkpoint: Checkpoint) -> dict:
     return {
         "tree_size": checkpoint.tree_size,
         "root_hash": base64.b64encode(bytes(checkpoint.root_hash)).decode(),
-        "created_at": _iso_utc(checkpoint.created_at),
+        "created_at": iso_utc(checkpoint.created_at),
         "note": checkpoint.note,
     }
