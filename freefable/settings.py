@@ -266,6 +266,16 @@ BURST_WINDOW_MINUTES = env.int("BURST_WINDOW_MINUTES", default=10)
 # Email the signer when a moderator approves their signature.
 NOTIFY_SIGNER_ON_APPROVAL = env.bool("NOTIFY_SIGNER_ON_APPROVAL", default=True)
 
+# --- Transparency log ----------------------------------------------------------------------
+
+# The Ed25519 key that signs each letter's log checkpoints: base64 of its 32 bytes (or Go's
+# PRIVATE+KEY+... note format); `manage.py tlog_keygen` makes one. TLOG_KEY_NAME is the name it
+# signs under (default: SITE_URL's host). With DEBUG on and no key, a development key derived
+# from SECRET_KEY signs; with DEBUG off and no key nothing can be signed, and `check --deploy`
+# says so (signatures/checks.py).
+TLOG_SIGNING_KEY = env.str("TLOG_SIGNING_KEY", default="")
+TLOG_KEY_NAME = env.str("TLOG_KEY_NAME", default="")
+
 # --- Auth (moderators, django-allauth) ------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

@@ -3,7 +3,8 @@
 from functools import wraps
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.forms import default_token_generator
+from allauth.account.forms import ResetPasswordForm, default_token_generator
+from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
@@ -27,6 +28,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+
+class VerifiedOnlyResetPasswordForm(ResetPasswordForm):
+    """Password reset only through an address the account has verified. allauth also finds
+    accounts by an address added but never verified, which would let whoever added it (from a
+    stolen session) take the account over by resetting the password through it."""
+
+    def clean_email(self):
+        email = super().clean_email()
+        self.users = [
+            user
+            for user in self.users
+            if EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+        ]
+        return email
 
 
 def password_link(user) -> str:
@@ -72,6 +88,12 @@ def has_two_factor(user) -> bool:
     return is_mfa_enabled(user, types=[Authenticator.Type.TOTP])
 
 
+def passed_two_factor(request) -> bool:
+    """Did *this session* pass the second factor (at login or since)? Having one on the account
+    is not enough: a session opened with the password alone must not act as a moderator."""
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
 def moderator_required(view):
     """Log in, hold the moderate_signature permission, and (when required) use two-factor."""
 
@@ -81,7 +103,13 @@ def moderator_required(view):
             return redirect_to_login(request.get_full_path())
         if not request.user.has_perm(PERMISSION):
             raise PermissionDenied
-        if settings.MODERATORS_REQUIRE_MFA and not has_two_factor(request.user):
+        if has_two_factor(request.user):
+            if not passed_two_factor(request):
+                # Logged in some other way than allauth's two-step login (an old admin session,
+                # a password-only backend): ask for the code before anything else.
+                messages.info(request, "Enter a code from your authenticator app to continue.")
+                return redirect_to_login(request.get_full_path(), login_url=reverse("mfa_reauthenticate"))
+        elif settings.MODERATORS_REQUIRE_MFA:
             messages.info(request, "Set up two-factor authentication to open the moderation queue.")
             return redirect("mfa_activate_totp")
         return view(request, *args, **kwargs)
