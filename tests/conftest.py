@@ -13,6 +13,7 @@ from .factories import LetterFactory
 from .support.cache import clear_cache
 from .support.database import database_url, end_other_sessions
 from .support.hypothesis_profiles import load_profile
+from .support.proxy import NginxProxy, nginx_binary, upstream_of
 from .support.redis_server import RedisServer
 from .support.services import redis_available, require_service
 from .support.smtp import SMTPSink
@@ -116,6 +117,17 @@ def own_redis(tmp_path, redis_url):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def nginx_proxy(live_server, tmp_path):
+    """deploy/nginx.conf's nginx in front of the live server; reach the site at `.url`."""
+    binary = nginx_binary()
+    require_service("nginx", binary is not None, "the binary is not installed")
+    proxy = NginxProxy(upstream=upstream_of(live_server.url), directory=tmp_path / "nginx", binary=binary)
+    proxy.start()
+    yield proxy
+    proxy.stop()
 
 
 # --- People -------------------------------------------------------------------------------------
