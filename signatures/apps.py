@@ -8,4 +8,4 @@ class SignaturesConfig(AppConfig):
     def ready(self):
         # Register the Celery tasks in every process, so the outbox can hand rows to them by
         # name (services/outbox.py) without importing tasks.py, which imports the services.
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import feeds, press, public, signing
+from .views import feeds, log, press, public, signing
 
 app_name = "signatures"
 
@@ -28,6 +28,11 @@ urlpatterns = [
     path("letters/<slug:slug>/digests/", public.digests, name="digests"),
     path("letters/<slug:slug>/feed.atom", feeds.ApprovedFeed(), name="feed"),
     path("letters/<slug:slug>/card.png", public.card, name="card"),
+    path("letters/<slug:slug>/log/checkpoint", log.checkpoint, name="log_checkpoint"),
+    path("letters/<slug:slug>/log/checkpoints", log.checkpoints, name="log_checkpoints"),
+    path("letters/<slug:slug>/log/key", log.key, name="log_key"),
+    path("letters/<slug:slug>/log/proof", log.proof, name="log_proof"),
+    path("letters/<slug:slug>/log/consistency", log.consistency, name="log_consistency"),
     path("confirm/<str:token>/", signing.confirm, name="confirm"),
     path("confirm/<str:token>/new-link/", signing.confirm_resend, name="confirm_resend"),
     path("withdraw/<str:token>/", signing.withdraw, name="withdraw"),

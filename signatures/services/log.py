@@ -25,12 +25,17 @@ from letter.models import Letter
 from .. import tlog
 from ..exports import PUBLIC_VALUES, csv_row, iso_utc, public_row
 from ..models import Checkpoint, LogHead, LogLeaf, LogNode, Signature
+from ..selectors.public import export_rows
 
 BATCH = 5000  # rows per INSERT when appending many leaves (a bulk approval, an import)
 
 
 class LogError(ValueError):
     """A request the log cannot answer: a size it never had, a leaf it does not hold."""
+
+
+class LeafNotFound(LogError):
+    """No leaf with this hash in the tree of the size asked for."""
 
 
 # --- Leaves ------------------------------------------------------------------------------------
@@ -112,23 +117,77 @@ def log_append(*, letter: Letter, rows) -> int:
 
 
 @transaction.atomic
-def log_remove(*, letter: Letter, public_ids, erase: bool = False) -> int:
-    """Log that these signatures left the public list. With `erase` (a withdrawal) the stored
-    text of all their leaves is erased too; the hashes stay, so old lists still verify."""
-    public_ids = list(public_ids)
-    size = _append(letter, [(LogLeaf.Kind.REMOVED, public_id, removal_text(public_id)) for public_id in public_ids])
-    if erase:
-        log_erase(letter=letter, public_ids=public_ids)
-    return size
+def log_remove(*, letter: Letter, public_ids) -> int:
+    """Log that these signatures left the public list (rejected or withdrawn after publication).
+    Returns the log's size."""
+    return _append(letter, [(LogLeaf.Kind.REMOVED, public_id, removal_text(public_id)) for public_id in public_ids])
 
 
-def log_erase(*, letter: Letter, public_ids) -> int:
-    """Erase the stored text of these signatures' leaves (a signer's data leaving the site)."""
+def log_erase(*, public_ids) -> int:
+    """Erase the stored text of these signatures' leaves (their signer withdrew): the hashes
+    stay, so lists and checkpoints published before still verify."""
     return (
-        LogLeaf.objects.filter(letter=letter, public_id__in=list(public_ids), kind=LogLeaf.Kind.PUBLISHED)
+        LogLeaf.objects.filter(public_id__in=list(public_ids), kind=LogLeaf.Kind.PUBLISHED)
         .exclude(data="")
         .update(data="")
     )
+
+
+def _by_letter(signature_ids) -> dict[Letter, list]:
+    pairs = Signature.objects.filter(pk__in=list(signature_ids)).values_list("letter_id", "pk", "public_id")
+    grouped = {}
+    for letter_id, pk, public_id in pairs:
+        grouped.setdefault(letter_id, []).append((pk, public_id))
+    letters = Letter.objects.in_bulk(list(grouped))
+    return {letters[letter_id]: rows for letter_id, rows in grouped.items()}
+
+
+def log_published(*, signature_ids) -> None:
+    """Log the public rows of signatures just published or edited, whatever their letters: the
+    one call the moderation services make, inside their transaction."""
+    for letter, rows in _by_letter(signature_ids).items():
+        log_append(letter=letter, rows=public_rows(signature_ids=[pk for pk, _public_id in rows]))
+
+
+def log_unpublished(*, signature_ids) -> None:
+    """Log that these signatures (public until now) left the list, whatever their letters."""
+    for letter, rows in _by_letter(signature_ids).items():
+        log_remove(letter=letter, public_ids=sorted(public_id for _pk, public_id in rows))
+
+
+SYNC_CHUNK = 10_000  # rows hashed and inserted at a time, so memory stays flat
+
+
+def log_sync(*, letter: Letter, dry_run: bool = False) -> tuple[int, int]:
+    """Make the log agree with the public list: log every public row whose current text is not
+    its latest leaf, and a removal for every signature whose latest leaf is public but which is
+    not any more. Returns (rows logged, removals logged). For a list published before the log
+    existed, and as a safety net; the moderation services log each change as they make it.
+
+    Holds the letter's log lock throughout, and reads every leaf's hash: a maintenance job."""
+    with transaction.atomic():
+        _locked_head(letter)
+        latest = {}  # public id -> hash of its latest leaf if that publishes it, else None
+        leaves = LogLeaf.objects.filter(letter=letter).order_by("index").values_list("public_id", "kind", "leaf_hash")
+        for public_id, kind, value in leaves.iterator(chunk_size=SYNC_CHUNK):
+            latest[public_id] = bytes(value) if kind == LogLeaf.Kind.PUBLISHED else None
+        logged, pending, public = 0, [], set()
+        for row in export_rows(letter=letter):  # the exact rows of the CSV download
+            public.add(row[0])
+            text = leaf_text(row)
+            if latest.get(row[0]) != tlog.leaf_hash(text.encode()):
+                pending.append((LogLeaf.Kind.PUBLISHED, row[0], text))
+            if len(pending) >= SYNC_CHUNK:
+                logged += len(pending)
+                if not dry_run:
+                    _append(letter, pending)
+                pending = []
+        gone = sorted(public_id for public_id, value in latest.items() if value is not None and public_id not in public)
+        pending += [(LogLeaf.Kind.REMOVED, public_id, removal_text(public_id)) for public_id in gone]
+        logged += len(pending) - len(gone)
+        if not dry_run and pending:
+            _append(letter, pending)
+    return logged, len(gone)
 
 
 # --- Reading: roots and proofs -----------------------------------------------------------------
@@ -160,7 +219,7 @@ def inclusion_proof(*, letter: Letter, leaf_hash: bytes, tree_size: int) -> dict
         .first()
     )
     if index is None:
-        raise LogError(f"no leaf with this hash in the first {tree_size} leaves of the log")
+        raise LeafNotFound(f"no leaf with this hash in the first {tree_size} leaves of the log")
     ranges = tlog.inclusion_path_ranges(index, tree_size)
     found = _hashes(letter, tlog.proof_subtrees(ranges))
     hashes = tlog.range_hashes(ranges, lambda level, i: found[(level, i)])
@@ -184,14 +243,19 @@ def consistency_proof(*, letter: Letter, first: int, second: int) -> dict:
 _DEV_KEY_LABEL = b"freefable transparency log development key\n"
 
 
+def log_key_name() -> str:
+    """The name checkpoints are signed under: TLOG_KEY_NAME, else the site's host."""
+    return settings.TLOG_KEY_NAME or urlsplit(settings.SITE_URL).netloc or "localhost"
+
+
 def log_signer() -> tlog.Signer:
     """The checkpoint signer, from TLOG_SIGNING_KEY and TLOG_KEY_NAME.
 
     With DEBUG on and no key, a development key derived from SECRET_KEY (so `make run` and the
     tests sign without setup, and the same SECRET_KEY gives the same key). With DEBUG off and no
     key there is nothing to sign with: ImproperlyConfigured (the deploy check says so first)."""
-    name = getattr(settings, "TLOG_KEY_NAME", "") or urlsplit(settings.SITE_URL).netloc or "localhost"
-    key = getattr(settings, "TLOG_SIGNING_KEY", "")
+    name = log_key_name()
+    key = settings.TLOG_SIGNING_KEY
     if key:
         return tlog.Signer.from_setting(key, name)
     if not settings.DEBUG:

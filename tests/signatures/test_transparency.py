@@ -108,7 +108,8 @@ def test_withdrawal_erases_the_text_and_keeps_the_hash(letter):
     stays, leaves = ApprovedSignatureFactory(letter=letter), ApprovedSignatureFactory(letter=letter)
     publish(letter, [stays, leaves])
     before = memory_tree(letter).root()
-    log.log_remove(letter=letter, public_ids=[leaves.public_id], erase=True)
+    log.log_remove(letter=letter, public_ids=[leaves.public_id])
+    log.log_erase(public_ids=[leaves.public_id])
     erased = LogLeaf.objects.get(letter=letter, index=1)
     assert erased.data == "" and erased.public_id == leaves.public_id
     assert leaves.name not in "".join(LogLeaf.objects.values_list("data", flat=True))
