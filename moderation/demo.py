@@ -3,9 +3,11 @@
 from django.utils import timezone
 
 from letter.models import Letter
-from signatures.matching import name_key
-from signatures.models import Signature, WatchlistEntry
-from signatures.services.signing import signer_fields
+from signatures.domains import is_disposable
+from signatures.models import Signature
+from signatures.services.signing import DISPOSABLE_REASON, signer_fields
+
+from .services.watchlist import watchlist_add
 
 DEMO_DOMAIN = "example.org"
 DEMO_PEOPLE = [
@@ -25,6 +27,8 @@ HINTED_PEOPLE = [
     ("femi fixture", "femi.fixture@gmail.com", "Pentester", "Fixture and Partners", ""),
     ("Jo Throwaway", "jo@mailinator.com", "CEO", "Big Famous Company", ""),
     ("Famous Person", "famous@gmail.com", "Chief Executive", "Very Large AI Company", ""),
+    # A look-alike with a Cyrillic "а": it reads "Famous Person", and the watchlist catches it.
+    ("F\u0430mous Person", "famous.ceo@example.net", "CEO", "Very Large AI Company", ""),
 ]
 WATCHLIST = [("Famous Person", "Well-known executive; check through their office before approving.")]
 
@@ -38,6 +42,7 @@ def _add(letter: Letter, *, name: str, email: str, status: str, **fields) -> Sig
         **signer_fields(name=name, email=email),
         status=status,
         verification=Signature.Verification.EMAIL if verified else Signature.Verification.NONE,
+        suspicious_reasons=[DISPOSABLE_REASON] if is_disposable(email) else [],
         verified_at=now if verified else None,
         approved_at=now if status == Signature.Status.APPROVED else None,
         **fields,
@@ -53,5 +58,5 @@ def seed_demo_signatures(*, letter: Letter) -> int:
     for name, email, title, org, link in HINTED_PEOPLE:
         _add(letter, name=name, email=email, status="verified", title=title, organization=org, link=link)
     for name, note in WATCHLIST:
-        WatchlistEntry.objects.get_or_create(name_key=name_key(name), defaults={"name": name, "note": note})
+        watchlist_add(name=name, note=note)
     return len(DEMO_PEOPLE) + len(HINTED_PEOPLE)

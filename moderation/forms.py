@@ -2,6 +2,7 @@
 
 from django import forms
 
+from signatures.domains import email_domain, link_domain
 from signatures.models import Signature
 
 from .selectors import DEFAULT_FILTER, FILTERS
@@ -47,6 +48,38 @@ class EditForm(forms.Form):
 
     def clean_organization(self):
         return self._clean_limited("organization", Signature.ORGANIZATION_MAX)
+
+
+class OrganizationDomainForm(forms.Form):
+    """Confirm that an email domain is an organization's own, with the evidence used."""
+
+    organization = forms.CharField(
+        max_length=Signature.ORGANIZATION_MAX,
+        error_messages={
+            "required": "Enter the organization's name.",
+            "max_length": f"An organization's name has at most {Signature.ORGANIZATION_MAX} characters.",
+        },
+    )
+    domain = forms.CharField(
+        max_length=253,
+        error_messages={"required": "Enter the domain, like example.org.", "max_length": "That domain is too long."},
+    )
+    evidence = forms.CharField(
+        max_length=NOTE_MAX,
+        error_messages={
+            "required": "Say how you checked that this domain is the organization's.",
+            "max_length": f"Please keep the evidence to {NOTE_MAX} characters.",
+        },
+    )
+
+    def clean_domain(self):
+        # A pasted address or link is taken for its domain.
+        value = self.cleaned_data["domain"].strip()
+        if "@" in value:
+            return email_domain(value)
+        if "/" in value:
+            return link_domain(value if "//" in value else f"https://{value}")
+        return value
 
 
 class BulkForm(forms.Form):

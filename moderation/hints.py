@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from signatures.matching import domain_matches_link, domain_matches_organization, is_disposable, is_free_mail
+from signatures.domains import is_disposable, is_free_mail, resembles_organization, same_registrable_domain
 from signatures.models import Signature, WatchlistEntry
+from signatures.selectors.organizations import confirmed_domains_for
+from signatures.services.signing import DISPOSABLE_REASON
 
 
 @dataclass(frozen=True)
@@ -18,14 +20,21 @@ class Hint:
     text: str
 
 
-def hints_for(signature, *, duplicates: int = 0, watchlisted: bool = False) -> list[Hint]:
+def hints_for(signature, *, duplicates: int = 0, watchlisted: bool = False, confirmed_domain=None) -> list[Hint]:
+    """`confirmed_domain`: the OrganizationDomain that covers the signer's email and names their
+    organization, if moderators confirmed one. Without it a look-alike domain is only a warning:
+    anyone can register microsoft-careers.net."""
     hints = []
     email, org, link = signature.email_normalized, signature.organization, signature.link
     if watchlisted:
         hints.append(Hint("bad", "On the watchlist: approve only after checking, with a note"))
-    if domain_matches_organization(email, org):
-        hints.append(Hint("good", "Email domain matches the organization"))
-    if link and domain_matches_link(email, link) and not is_free_mail(email):
+    if confirmed_domain is not None:
+        hints.append(
+            Hint("good", f"Email at {confirmed_domain.domain}, confirmed for {confirmed_domain.organization.name}")
+        )
+    elif resembles_organization(email, org):
+        hints.append(Hint("warn", "Domain resembles the organization (unconfirmed)"))
+    if link and same_registrable_domain(email, link) and not is_free_mail(email):
         hints.append(Hint("good", "Email domain matches the link"))
     if is_disposable(email):
         hints.append(Hint("bad", "Disposable email domain"))
@@ -36,15 +45,18 @@ def hints_for(signature, *, duplicates: int = 0, watchlisted: bool = False) -> l
             Hint("warn", f"Same or similar name on {duplicates} other signature{'s' if duplicates > 1 else ''}")
         )
     for reason in signature.suspicious_reasons or []:
-        hints.append(Hint("warn", reason))
+        if reason != DISPOSABLE_REASON:  # shown above, in red
+            hints.append(Hint("warn", reason))
     if signature.email_failed:
         hints.append(Hint("bad", "Emails to this address fail"))
     return hints
 
 
 def hints_for_page(signatures) -> dict[int, list[Hint]]:
-    """Hints for a page of signatures: duplicates and watchlist found in two queries in all."""
+    """Hints for a page of signatures: duplicates, watchlist and confirmed domains found in three
+    queries in all."""
     signatures = list(signatures)
+    confirmed = confirmed_domains_for(signatures)
     keys = {s.name_key for s in signatures if s.name_key}
     watch = set(WatchlistEntry.objects.filter(name_key__in=keys).values_list("name_key", flat=True))
     counts = {
@@ -59,6 +71,7 @@ def hints_for_page(signatures) -> dict[int, list[Hint]]:
             s,
             duplicates=max(counts.get((s.letter_id, s.name_key), 1) - 1, 0),
             watchlisted=s.name_key in watch,
+            confirmed_domain=confirmed.get(s.pk),
         )
         for s in signatures
     }

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/feature/", views.feature, name="feature"),
     path("<int:pk>/unfeature/", views.feature, {"featured": False}, name="unfeature"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/confirm-domain/", views.confirm_domain, name="confirm_domain"),
 ]

@@ -11,14 +11,17 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from signatures.domains import email_domain, is_disposable, is_free_mail, registrable_domain
 from signatures.exports import csv_lines, csv_response
 from signatures.models import ModerationEvent, Signature
+from signatures.selectors.organizations import confirmed_domain_for
 
 from .accounts import moderator_required
-from .forms import ApproveForm, BulkForm, EditForm, RejectForm
+from .forms import ApproveForm, BulkForm, EditForm, OrganizationDomainForm, RejectForm
 from .hints import hints_for_page
 from .selectors import DEFAULT_FILTER, FILTERS, queue_signatures, signature_for_review
 from .services import decisions as services
+from .services.organizations import organization_domain_confirm, organization_find
 
 PAGE_SIZE = 50
 
@@ -64,8 +67,24 @@ def detail(request, pk):
         "watchlisted": services.signature_is_watchlisted(signature),
         "events": signature.events.select_related("actor")[:200],
         "emails": signature.emails.all(),
+        "domain_confirm": _domain_confirm_context(signature),
     }
     return render(request, "moderation/detail.html", context)
+
+
+def _domain_confirm_context(signature):
+    """What the "confirm this organization's domain" form shows, or None where it does not apply
+    (an erased signature, a free or throwaway mailbox)."""
+    email = signature.email_normalized
+    if signature.status == Signature.Status.WITHDRAWN or not email or is_free_mail(email) or is_disposable(email):
+        return None
+    confirmed = confirmed_domain_for(email=email, organization=signature.organization)
+    return {
+        "confirmed": confirmed,
+        "organization": organization_find(name=signature.organization) if signature.organization else None,
+        "initial_organization": signature.organization,
+        "initial_domain": registrable_domain(email_domain(email)),
+    }
 
 
 def _decide(request, service, pk, **kwargs):
@@ -143,6 +162,37 @@ def edit(request, pk):
     if outcome is None:
         return redirect("moderation:queue")
     messages.success(request, "Saved.") if outcome[1] else messages.info(request, "Nothing changed.")
+    return redirect("moderation:detail", pk=pk)
+
+
+@require_POST
+@moderator_required
+def confirm_domain(request, pk):
+    """Confirm an organization-domain pair from a signature's page; it then covers every
+    signature from that domain naming the organization."""
+    form = OrganizationDomainForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("moderation:detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        result = organization_domain_confirm(
+            moderator=request.user,
+            organization_name=data["organization"],
+            domain=data["domain"],
+            evidence=data["evidence"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("moderation:detail", pk=pk)
+    where = f"{result.confirmed.domain} for {result.organization.name}"
+    if not result.created:
+        messages.info(request, f"{where} was already confirmed; nothing changed.")
+    else:
+        messages.success(
+            request,
+            f"Confirmed {where}: {result.raised} signature(s) now at the domain level, {result.public} of them public.",
+        )
     return redirect("moderation:detail", pk=pk)
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from .matching import name_key
-from .models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
+from .models import ModerationEvent, Organization, OrganizationDomain, OutgoingEmail, Signature, WatchlistEntry
+from .names import name_key
 
 
 class OutgoingEmailInline(admin.TabularInline):
@@ -74,6 +74,31 @@ class WatchlistEntryAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.name_key = name_key(obj.name)
         super().save_model(request, obj, form, change)
+
+
+class OrganizationDomainInline(admin.TabularInline):
+    """Read-only here: a domain is confirmed from a signature's moderation page, which records the
+    evidence and raises the signatures it covers."""
+
+    model = OrganizationDomain
+    fields = ["domain", "evidence", "confirmed_by_email", "confirmed_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    """Names and aliases (one a line) that signers use for an organization; its confirmed
+    domains count only for signatures naming one of them."""
+
+    list_display = ["name", "created_at"]
+    search_fields = ["name", "aliases", "domains__domain"]
+    fields = ["name", "aliases"]
+    inlines = [OrganizationDomainInline]
 
 
 @admin.register(ModerationEvent)

@@ -89,6 +89,17 @@ def domain_is_or_under(domain: str, confirmed: str | Iterable[str]) -> bool:
     return False
 
 
+def owned_domains(host: str) -> list[str]:
+    """`host` and each parent down to its registrable domain: the domains an organization may
+    have confirmed that cover this host. "cs.example.ac.uk" -> ["cs.example.ac.uk",
+    "example.ac.uk"]; never a public suffix ("ac.uk")."""
+    host, registrable = normalize_domain(host), registrable_domain(host)
+    if not registrable:
+        return []
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - registrable.count("."))]
+
+
 def same_registrable_domain(email: str, link: str) -> bool:
     """The email and the link are on one registrable domain (jane@cs.example.edu and
     https://www.example.edu/~jane), by the Public Suffix List: attacker.com.tr and

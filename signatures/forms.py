@@ -6,23 +6,22 @@ import unicodedata
 from django import forms
 from django.core.validators import URLValidator
 
+from .domains import looks_like_domain
 from .models import Signature
+from .names import clean_name_text
 
-# Something that looks like a web address or a mention of one: no place in a person's name.
-URL_LIKE = re.compile(r"(https?:|ftp:|www\.|//|\b[\w-]+\.(com|org|net|io|ru|cn|info|xyz|top|ly|co)\b)", re.IGNORECASE)
-# Bidirectional overrides and isolates can make a name display as something else.
+# The start of a web address: no place in a person's name. Host names themselves are found
+# with the Public Suffix List (domains.looks_like_domain).
+WEB_ADDRESS = re.compile(r"(https?:|ftp:|www\.|//)", re.IGNORECASE)
 # A URL scheme ("mailto:", "javascript:"), but not "host:8080".
 SCHEME = re.compile(r"^([a-z][a-z0-9+-]*):(?!\d)", re.IGNORECASE)
+# Bidirectional overrides and isolates can make a name display as something else: refused, with
+# a message, rather than silently dropped like the other invisible characters.
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def clean_text(value: str) -> str:
-    """NFKC-normalise, trim and fold runs of white space to one space."""
-    return " ".join(unicodedata.normalize("NFKC", value).split())
-
-
 def has_control_characters(value: str) -> bool:
-    """Control characters other than tab and line breaks (white space, folded by clean_text)."""
+    """Control characters other than tab and line breaks (white space, folded by clean_name_text)."""
     return any((unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") or ch in BIDI_CONTROLS for ch in value)
 
 
@@ -72,14 +71,21 @@ class SignatureForm(forms.Form):
         value = self.cleaned_data.get(field, "")
         if has_control_characters(value):
             raise forms.ValidationError(f"{label} contains invisible control characters; please retype it.")
-        return clean_text(value)
+        # Invisible characters (zero-width space, soft hyphen, ...) are dropped: a name must read
+        # the way it is stored, and compare the way it reads.
+        return clean_name_text(value)
 
     def clean_name(self):
         name = self._clean_free_text("name", "Your name")
         if not name:
             raise forms.ValidationError("Please enter your name.")
-        if URL_LIKE.search(name) or "@" in name:
+        if WEB_ADDRESS.search(name) or "@" in name:
             raise forms.ValidationError("Please enter just your name, without web addresses or emails.")
+        if looks_like_domain(name):
+            raise forms.ValidationError(
+                "Please enter just your name, without web addresses. "
+                "If a dot in your name is followed by a letter, add a space after the dot."
+            )
         if "<" in name or ">" in name:
             raise forms.ValidationError("Please enter your name without < or > characters.")
         if not any(ch.isalpha() for ch in name):

@@ -28,10 +28,16 @@ class Signature(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     class Verification(models.TextChoices):
+        # What each level means, and what it did not check, is said on /verification/
+        # (templates/letter/method.html): keep the two together.
         NONE = "none", "Not verified"
         EMAIL = "email", "Email confirmed"
-        DOMAIN = "domain", "Email at the organization's domain"
+        # Only at a domain moderators confirmed for the organization (Organization below).
+        DOMAIN = "domain", "Email at the organization's confirmed domain"
         MODERATOR = "moderator", "Checked by a moderator"
+        # Gathered by the organizers before launch: their word, not an email we confirmed.
+        LAUNCH_LIST = "launch", "On the organizers' launch list"
+
 
     # Limits of each field, shared with the sign form so the messages quote the real numbers.
     NAME_MAX = 100
@@ -184,6 +190,7 @@ class ModerationEvent(models.Model):
         UNFEATURE = "unfeature", "Unfeatured"
         EDIT = "edit", "Edited"
         IMPORT = "import", "Imported"
+        DOMAIN = "domain", "Email domain confirmed for the organization"
         WITHDRAW = "withdraw", "Withdrawn by the signer"
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
@@ -224,6 +231,53 @@ class DailyDigest(models.Model):
 
     def __str__(self):
         return f"{self.letter.slug} {self.day}: {self.sha256[:12]}…"
+
+
+# --- Organizations and their confirmed email domains -------------------------------------------
+
+
+class Organization(models.Model):
+    """An organization signers name, with the email domains moderators confirmed as its own.
+
+    A signature is at the "domain" level only when it names the organization (its name or an
+    alias, compared case- and accent-blind) and its email is at one of these domains or under one.
+    A domain that merely looks like the name (microsoft-careers.net) proves nothing."""
+
+    name = models.CharField(max_length=Signature.ORGANIZATION_MAX, unique=True)
+    aliases = models.TextField(blank=True, help_text="Other names signers use for it, one a line.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def name_keys(self) -> set[str]:
+        """The folded forms of its name and aliases, as `names.organization_key` makes them."""
+        from .names import organization_key
+
+        return {key for key in map(organization_key, [self.name, *self.aliases.splitlines()]) if key}
+
+
+class OrganizationDomain(models.Model):
+    """An email domain a moderator confirmed for an organization, with what they checked. It
+    covers its subdomains (example.ac.uk covers cs.example.ac.uk). One owner per domain."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+    evidence = models.TextField(help_text="What the moderator checked: a page, a call, a DNS record.")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_by_email = models.CharField(max_length=254, blank=True, help_text="Kept if the account is deleted.")
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self):
+        return f"{self.domain} ({self.organization.name})"
 
 
 # --- The transparency log (signatures/services/log.py writes it) -------------------------------

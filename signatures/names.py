@@ -146,3 +146,9 @@ def name_key(name: str) -> str:
     """
     words = [word for word in _word_keys(name) if word not in _HONORIFIC_KEYS]
     return " ".join(sorted(words))[:NAME_KEY_MAX]
+
+
+def organization_key(name: str) -> str:
+    """An organization's name folded for lookup: case, accents, punctuation and spacing do not
+    count ("Université de Genève" and "universite de geneve"). Aliases cover other spellings."""
+    return " ".join(_fold(clean_name_text(name)).split())

@@ -13,6 +13,7 @@ from django.utils import timezone
 from signatures.models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
 from signatures.selectors.cache import public_list_changed
 from signatures.services.outbox import outgoing_email_queue, publish_many
+from signatures.services.signing import verification_level
 
 Status = Signature.Status
 Kind = OutgoingEmail.Kind
@@ -113,7 +114,10 @@ def signature_set_featured(*, signature_id: int, moderator, featured: bool) -> t
 
 
 def signature_edit(*, signature_id: int, moderator, title: str, organization: str) -> tuple[Signature, bool]:
-    """Correct the displayed title and organization (typos). Returns (signature, changed)."""
+    """Correct the displayed title and organization (typos). Returns (signature, changed).
+
+    The "domain" level follows the organization: it holds only while the signer's email is at a
+    domain confirmed for the organization shown."""
     with transaction.atomic():
         signature = _locked(signature_id)
         if signature.status == Status.WITHDRAWN:
@@ -124,7 +128,14 @@ def signature_edit(*, signature_id: int, moderator, title: str, organization: st
             return signature, False
         signature.title, signature.organization = title, organization
         signature.moderated_by = moderator
-        signature.save(update_fields=["title", "organization", "moderated_by"])
+        fields = ["title", "organization", "moderated_by"]
+        if signature.verification in (Signature.Verification.EMAIL, Signature.Verification.DOMAIN):
+            level = verification_level(signature)
+            if level != signature.verification:
+                before["verification"], after["verification"] = signature.verification, level
+                signature.verification = level
+                fields.append("verification")
+        signature.save(update_fields=fields)
         _event(signature, moderator, ModerationEvent.Action.EDIT, before, after).save()
         transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True

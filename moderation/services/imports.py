@@ -24,7 +24,8 @@ class ImportReport:
 
 
 def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
-    """Add signatories gathered before launch as verified and approved (checked by the campaign).
+    """Add signatories gathered before launch as approved, at the "launch list" level: the
+    organizers vouch for them, but nobody here confirmed their email, and the public level says so.
 
     `rows` are dicts with name, email, title, organization, link. Each row is checked like the
     sign form; an email already on the letter is skipped, so re-running adds nothing.
@@ -49,7 +50,7 @@ def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
                         organization=data["organization"],
                         link=data["link"],
                         status=Status.APPROVED,
-                        verification=Signature.Verification.MODERATOR,
+                        verification=Signature.Verification.LAUNCH_LIST,
                         moderation_note="Imported from the launch list.",
                         verified_at=now,
                         approved_at=now,

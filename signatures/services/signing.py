@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from letter.models import Letter
 
-from .. import matching
+from .. import domains, names
 from ..models import ModerationEvent, OutgoingEmail, Signature
 from ..selectors.cache import public_list_changed
+from ..selectors.organizations import confirmed_domain_for
 from .outbox import outgoing_email_queue
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def signer_fields(*, name: str, email: str) -> dict:
     normalized = email_normalize(email)
     return {
         "name": name,
-        "name_key": matching.name_key(name),
+        "name_key": names.name_key(name),
         "email": email.strip(),
         "email_normalized": normalized,
         "email_base": email_base(normalized),
@@ -97,6 +98,11 @@ def signature_create(
     return signature, created
 
 
+# Throwaway inboxes (the maintained list in signatures.domains): the signature goes to the
+# queue's "Suspicious" filter.
+DISPOSABLE_REASON = "Disposable email domain"
+
+
 def suspicion_reasons(*, letter: Letter, email_normalized: str, network_hash: str, loaded_form: bool) -> list[str]:
     """Why moderators should look twice at a new signature. Nothing here refuses anyone: a
     burst may be one office signing together, a plus address may be a careful person."""
@@ -117,7 +123,17 @@ def suspicion_reasons(*, letter: Letter, email_normalized: str, network_hash: st
             )
     if not loaded_form:
         reasons.append("Posted without loading the sign form")
+    if domains.is_disposable(email_normalized):
+        reasons.append(DISPOSABLE_REASON)
     return reasons
+
+
+def verification_level(signature: Signature) -> str:
+    """The level a confirmed email earns: "domain" only at a domain moderators confirmed for
+    the organization the signer named; a domain that merely resembles it earns "email"."""
+    if confirmed_domain_for(email=signature.email_normalized, organization=signature.organization):
+        return Signature.Verification.DOMAIN
+    return Signature.Verification.EMAIL
 
 
 def signature_confirm(*, public_id: str) -> tuple[Signature, bool]:
@@ -132,11 +148,7 @@ def signature_confirm(*, public_id: str) -> tuple[Signature, bool]:
             return signature, False
         signature.status = Status.VERIFIED
         signature.verified_at = timezone.now()
-        signature.verification = (
-            Signature.Verification.DOMAIN
-            if matching.affiliation_verified(signature.email_normalized, signature.organization, signature.link)
-            else Signature.Verification.EMAIL
-        )
+        signature.verification = verification_level(signature)
         signature.save(update_fields=["status", "verified_at", "verification"])
     return signature, True
 

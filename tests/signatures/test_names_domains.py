@@ -292,3 +292,16 @@ def test_the_documented_limit_two_names_joined_by_a_dot_before_a_top_level_domai
     # A name written this way is refused; the form asks for a space after the dot.
     assert looks_like_domain(name)
     assert not looks_like_domain(name.replace(".", ". "))
+
+
+def test_organization_key_folds_case_accents_and_punctuation():
+    assert names.organization_key("Université de Genève") == names.organization_key("universite  de geneve")
+    assert names.organization_key("Rolls-Royce plc") == "rolls royce plc"
+    assert names.organization_key("Micro\u200bsoft") == "microsoft"
+    assert names.organization_key("Microsoft") != names.organization_key("Microsoft Careers")
+
+
+def test_owned_domains_stop_at_the_registrable_domain():
+    assert domains.owned_domains("cs.example.ac.uk") == ["cs.example.ac.uk", "example.ac.uk"]
+    assert domains.owned_domains("microsoft.com") == ["microsoft.com"]
+    assert domains.owned_domains("ac.uk") == []
