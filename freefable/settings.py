@@ -257,6 +257,10 @@ ERASE_UNCONFIRMED_AFTER_DAYS = env.int("ERASE_UNCONFIRMED_AFTER_DAYS", default=7
 MAX_EMAILS_PER_SIGNATURE = env.int("MAX_EMAILS_PER_SIGNATURE", default=5)
 # Signing again within this many seconds sends no second email of the same kind.
 EMAIL_RESEND_COOLDOWN = env.int("EMAIL_RESEND_COOLDOWN", default=60)
+# Emails the sign form can cause per day to one mailbox (jane+1@, "jane"@ and jane@ are one),
+# and from one network (/24 or /48): anyone can type any address, so an inbox cannot be flooded.
+EMAILS_PER_ADDRESS_PER_DAY = env.int("EMAILS_PER_ADDRESS_PER_DAY", default=5)
+EMAILS_PER_NETWORK_PER_DAY = env.int("EMAILS_PER_NETWORK_PER_DAY", default=300)
 # Bot traps: a form posted sooner than this after it was served, or older than the max, is a bot's.
 FORM_MIN_SECONDS = env.float("FORM_MIN_SECONDS", default=2.0)
 FORM_MAX_SECONDS = env.int("FORM_MAX_SECONDS", default=24 * 3600)

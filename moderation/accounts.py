@@ -1,5 +1,6 @@
 """Moderator accounts: created by `add_moderator`, never by sign-up; the guard on their pages."""
 
+from datetime import UTC, datetime
 from functools import wraps
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -89,9 +90,19 @@ def has_two_factor(user) -> bool:
 
 
 def passed_two_factor(request) -> bool:
-    """Did *this session* pass the second factor (at login or since)? Having one on the account
-    is not enough: a session opened with the password alone must not act as a moderator."""
-    return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+    """Did *this session* pass the second factor? Having one on the account is not enough: a
+    session opened with the password alone must not act as a moderator. It passed when it
+    entered a code (at login or since), or set two-factor up after it logged in (which takes a
+    valid code too)."""
+    records = get_authentication_records(request, request.user)
+    if any(record.get("method") == "mfa" for record in records):
+        return True
+    if not records:
+        return False
+    logged_in = datetime.fromtimestamp(min(record.get("at", 0) for record in records), tz=UTC)
+    return Authenticator.objects.filter(
+        user=request.user, type=Authenticator.Type.TOTP, created_at__gte=logged_in
+    ).exists()
 
 
 def moderator_required(view):

@@ -17,7 +17,9 @@ class OutgoingEmailInline(admin.TabularInline):
 
 @admin.register(Signature)
 class SignatureAdmin(admin.ModelAdmin):
-    """Read-mostly: status changes go through the moderation pages, which keep the audit log."""
+    """Read-only: every change to a signature goes through the moderation pages, whose services
+    keep the audit log, the name key and the public list's log in step. An edit here would skip
+    all three."""
 
     list_display = ["name", "organization", "letter", "status", "verification", "featured", "created_at"]
     list_filter = ["letter", "status", "verification", "featured", "email_failed"]
@@ -44,6 +46,15 @@ class SignatureAdmin(admin.ModelAdmin):
     inlines = [OutgoingEmailInline]
     list_select_related = ["letter"]
     show_full_result_count = False  # COUNT(*) over a large table on every admin page is slow
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OutgoingEmail)

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .models import Signature
-from .tokens import make_confirm_token, make_withdraw_token
+from .tokens import details_digest, make_confirm_token, make_withdraw_token
 
 
 def render_mail(name: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
@@ -27,7 +27,9 @@ def absolute(path: str) -> str:
 def signature_links(signature: Signature) -> dict:
     """Absolute confirm and withdraw links for a signature, made fresh each time."""
     return {
-        "confirm_url": absolute(reverse("signatures:confirm", args=[make_confirm_token(signature.public_id)])),
+        "confirm_url": absolute(
+            reverse("signatures:confirm", args=[make_confirm_token(signature.public_id, details_digest(signature))])
+        ),
         "withdraw_url": absolute(reverse("signatures:withdraw", args=[make_withdraw_token(signature.public_id)])),
         "letter_url": absolute(signature.letter.get_absolute_url()),
     }

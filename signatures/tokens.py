@@ -7,6 +7,7 @@ withdraw token lasts as long as the signature. "Acts once" is the status check i
 confirming needs a pending signature, withdrawing a live one.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,10 +23,21 @@ SEP = "."
 class TokenData:
     public_id: str
     expired: bool = False
+    # Which details the link was sent for (see details_digest); "" in links made before.
+    digest: str = ""
 
 
-def make_confirm_token(public_id: str) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_SALT, sep=SEP).sign(public_id)
+def details_digest(signature) -> str:
+    """A short fingerprint of what a confirmation publishes: name, title, organization, link.
+    A confirm link carries the fingerprint of the details its email showed, so it confirms
+    those details and no others, whoever changed them since."""
+    fields = (signature.name, signature.title, signature.organization, signature.link)
+    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:16]
+
+
+def make_confirm_token(public_id: str, digest: str = "") -> str:
+    value = f"{public_id}:{digest}" if digest else public_id
+    return signing.TimestampSigner(salt=CONFIRM_SALT, sep=SEP).sign(value)
 
 
 def make_withdraw_token(public_id: str) -> str:
@@ -36,14 +48,14 @@ def read_confirm_token(token: str) -> TokenData | None:
     """The public id in a genuine confirm token, and whether it has expired; None if forged."""
     signer = signing.TimestampSigner(salt=CONFIRM_SALT, sep=SEP)
     try:
-        public_id = signer.unsign(token)
+        public_id, _, digest = signer.unsign(token).partition(":")
     except signing.BadSignature:
         return None
     try:
         signer.unsign(token, max_age=settings.CONFIRM_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
-        return TokenData(public_id, expired=True)
-    return TokenData(public_id)
+        return TokenData(public_id, expired=True, digest=digest)
+    return TokenData(public_id, digest=digest)
 
 
 def read_withdraw_token(token: str) -> TokenData | None:

@@ -1,6 +1,7 @@
 """The outbox: every email to a signer is a row written in the transaction that calls for it,
 then handed to Celery by id. The row is the source of truth, so a broker outage loses nothing."""
 
+import hashlib
 import logging
 import smtplib
 from datetime import timedelta
@@ -8,6 +9,7 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,28 +43,56 @@ def _publish(outgoing_id: int) -> None:
         logger.exception("could not enqueue email %s; the outbox sweep will send it", outgoing_id)
 
 
-def outgoing_email_queue(*, signature: Signature, kind: str) -> OutgoingEmail | None:
+def outgoing_email_queue(*, signature: Signature, kind: str, details_changed: bool = False) -> OutgoingEmail | None:
     """Write an email to the outbox and publish it once the transaction commits.
 
     Does nothing when the signature has had its share of emails (MAX_EMAILS_PER_SIGNATURE),
-    when the same kind of email is already waiting (links are made at send time, so the
-    waiting one already carries a fresh link), or went out less than EMAIL_RESEND_COOLDOWN
-    seconds ago: repeated clicks, or someone hammering the form with another person's
-    address, make one email, not a flood.
+    when the same kind of email is already waiting (links and details are rendered at send
+    time, so the waiting one already carries them), or went out less than
+    EMAIL_RESEND_COOLDOWN seconds ago, unless the details changed since (the owner of the
+    address then needs a link for their own details at once). Signers' emails are also capped
+    per mailbox and per network per day (`_within_daily_caps`): repeated clicks, or someone
+    hammering the form with another person's address and its variants, make a few emails,
+    not a flood.
     """
     if signature.emails.count() >= settings.MAX_EMAILS_PER_SIGNATURE:
         logger.info("signature %s reached the email cap; not sending %s", signature.pk, kind)
         return None
-    recent = timezone.now() - timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN)
-    if (
-        signature.emails.filter(kind=kind)
-        .filter(Q(status=OutgoingEmail.Status.QUEUED) | Q(created_at__gt=recent))
-        .exists()
-    ):
+    waiting = Q(status=OutgoingEmail.Status.QUEUED)
+    if not details_changed:
+        waiting |= Q(created_at__gt=timezone.now() - timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN))
+    if signature.emails.filter(kind=kind).filter(waiting).exists():
+        return None
+    if kind in SIGNER_REQUESTED and not _within_daily_caps(signature):
+        logger.warning("daily email cap reached for signature %s; not sending %s", signature.pk, kind)
         return None
     outgoing = OutgoingEmail.objects.create(signature=signature, kind=kind)
     transaction.on_commit(partial(_publish, outgoing.pk))
     return outgoing
+
+
+# Emails that anyone can cause by typing an address into the sign form.
+SIGNER_REQUESTED = (Kind.CONFIRM, Kind.ALREADY_SIGNED)
+
+
+def _within_daily_caps(signature: Signature) -> bool:
+    """Count this email against its mailbox's (the email base: no +tag, no quotes) and its
+    network's allowance for the day; False once either is spent. The counters live in the
+    cache (one INCR each); when it is down they let the email through, and the per-signature
+    cap still holds."""
+    day = timezone.now().date().isoformat()
+    limits = [("base", signature.email_base, settings.EMAILS_PER_ADDRESS_PER_DAY)]
+    if signature.network_hash:
+        limits.append(("net", signature.network_hash, settings.EMAILS_PER_NETWORK_PER_DAY))
+    for kind, value, limit in limits:
+        key = f"emailcap:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:24]}:{day}"
+        cache.add(key, 0, 2 * 24 * 3600)
+        try:
+            if cache.incr(key) > limit:
+                return False
+        except ValueError:  # cache unavailable, or the key expired between add and incr
+            continue
+    return True
 
 
 def _email_still_wanted(outgoing: OutgoingEmail) -> bool:

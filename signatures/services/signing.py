@@ -18,6 +18,8 @@ from .. import domains, names
 from ..models import ModerationEvent, OutgoingEmail, Signature
 from ..selectors.cache import public_list_changed
 from ..selectors.organizations import confirmed_domain_for
+from ..tokens import details_digest
+from .log import log_erase, log_unpublished
 from .outbox import outgoing_email_queue
 
 logger = logging.getLogger(__name__)
@@ -32,8 +34,11 @@ def email_normalize(email: str) -> str:
 
 
 def email_base(email_normalized: str) -> str:
-    """The address without its "+tag": jane+x@corp.example and jane@corp.example share one."""
+    """The mailbox an address reaches, as far as we can tell: without a "+tag" and without the
+    quotes of a quoted local part, so jane+x@corp.example, "jane"@corp.example and
+    jane@corp.example share one."""
     local, _, domain = email_normalized.rpartition("@")
+    local = local.replace("\\", "").strip('"')
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
@@ -93,9 +98,38 @@ def signature_create(
                 .get(letter=letter, email_normalized=email_normalized)
             )
             created = False
+        details_changed = not created and _replace_pending_details(
+            signature,
+            letter=letter,
+            name=name,
+            email=email,
+            title=title,
+            organization=organization,
+            link=link,
+            reasons=reasons,
+        )
         kind = Kind.CONFIRM if signature.status == Status.PENDING else Kind.ALREADY_SIGNED
-        outgoing_email_queue(signature=signature, kind=kind)
+        outgoing_email_queue(signature=signature, kind=kind, details_changed=details_changed)
     return signature, created
+
+
+def _replace_pending_details(signature: Signature, *, letter: Letter, name, email, title, organization, link, reasons):
+    """While a signature is unconfirmed, the latest details sent with its address replace the
+    earlier ones: whoever used the address first (perhaps not its owner) does not decide what
+    the owner confirms. Each confirm link names the details it was sent for (tokens.py), so an
+    older link cannot confirm these, nor a newer one the old. Returns whether anything changed."""
+    if signature.status != Status.PENDING:
+        return False
+    new = {"name": name, "title": title, "organization": organization, "link": link}
+    if all(getattr(signature, field) == value for field, value in new.items()):
+        return False
+    fields = signer_fields(name=name, email=email)
+    for field, value in {**new, "name_key": fields["name_key"], "email": fields["email"]}.items():
+        setattr(signature, field, value)
+    signature.version_id = letter.current_version_id
+    signature.suspicious_reasons = reasons
+    signature.save(update_fields=[*new, "name_key", "email", "version", "suspicious_reasons"])
+    return True
 
 
 # Throwaway inboxes (the maintained list in signatures.domains): the signature goes to the
@@ -136,16 +170,24 @@ def verification_level(signature: Signature) -> str:
     return Signature.Verification.EMAIL
 
 
-def signature_confirm(*, public_id: str) -> tuple[Signature, bool]:
+class DetailsChanged(Exception):
+    """The details were replaced after the confirm link was sent: it confirms nothing now."""
+
+
+def signature_confirm(*, public_id: str, digest: str = "") -> tuple[Signature, bool]:
     """Confirm a pending signature's email; it then waits for moderation.
 
-    Returns (signature, changed): changed is False when it was not pending (a second click, or
-    a reused link), which changes nothing. Raises Signature.DoesNotExist for an unknown id.
+    `digest` is the fingerprint of the details the confirm link was sent for (tokens.py); when
+    the details changed since, DetailsChanged is raised and nothing is confirmed. Returns
+    (signature, changed): changed is False when it was not pending (a second click, or a reused
+    link), which changes nothing. Raises Signature.DoesNotExist for an unknown id.
     """
     with transaction.atomic():
         signature = Signature.objects.select_for_update().get(public_id=public_id)
         if signature.status != Status.PENDING:
             return signature, False
+        if digest and digest != details_digest(signature):
+            raise DetailsChanged
         signature.status = Status.VERIFIED
         signature.verified_at = timezone.now()
         signature.verification = verification_level(signature)
@@ -201,6 +243,11 @@ def signature_withdraw(*, public_id: str) -> tuple[Signature, bool]:
             before={"erased": True}, after={"erased": True}
         )
         signature.events.exclude(note="").update(note="(erased on withdrawal)")
+        # The log keeps the hashes of this signer's rows (published lists still verify) and
+        # forgets their text; a public signature's removal is itself logged.
+        if before_status == Status.APPROVED:
+            log_unpublished(signature_ids=[signature.pk])
+        log_erase(public_ids=[signature.public_id])
         ModerationEvent.objects.create(
             signature=signature,
             action=ModerationEvent.Action.WITHDRAW,

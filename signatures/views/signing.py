@@ -6,14 +6,19 @@ token (the sign view is exempt and checks where the POST comes from instead, see
 here, the proxy in front) can hand the same bytes to every anonymous reader.
 """
 
+import json
+import time
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -29,7 +34,7 @@ from ..models import Signature
 from ..selectors import cache as page_cache
 from ..selectors.public import featured_signatures, public_count, recent_signatures
 from ..services import signing
-from ..tokens import read_confirm_token, read_withdraw_token
+from ..tokens import details_digest, read_confirm_token, read_withdraw_token
 
 
 def _people(letter: Letter) -> tuple:
@@ -96,10 +101,58 @@ def email_key(group, request):
     return signing.email_normalize(request.POST.get("email", ""))[:254]
 
 
+def email_rate(group, request):
+    """The per-address limit, for posts that carry an address. A blank or malformed email is no
+    one's address: counting those under one key would soon answer everyone who forgot to type
+    theirs with "Too many attempts" instead of the form's "Enter your email address" (and lose
+    what they typed). The per-network limit still counts those posts."""
+    try:
+        validate_email(email_key(group, request))
+    except ValidationError:
+        return None  # django-ratelimit: no rate, no limit
+    return settings.RATELIMITS["sign_email"]
+
+
+# "Check your email" shows the address to the browser that typed it, and nobody else: a signed
+# cookie set on the sign POST's 303, sent back only to the check-email page (its path), read by
+# that page's view and rendered in a private, uncached response. The letter page and every
+# other shared page never see it, so they stay the same bytes for everyone.
+SENT_COOKIE = "signed_with"
+SENT_COOKIE_SALT = "signatures.check_email"
+SENT_COOKIE_AGE = 3600
+
+
+def _remember_address(response, request, letter: Letter, email: str) -> None:
+    value = json.dumps({"email": email, "at": int(time.time())})
+    response.set_signed_cookie(
+        SENT_COOKIE,
+        value,
+        salt=SENT_COOKIE_SALT,
+        max_age=SENT_COOKIE_AGE,
+        path=reverse("signatures:check_email", kwargs={"slug": letter.slug}),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _address_sent_to(request) -> dict | None:
+    """The address this browser signed with, and when a new link can be asked for."""
+    raw = request.get_signed_cookie(SENT_COOKIE, default=None, salt=SENT_COOKIE_SALT, max_age=SENT_COOKIE_AGE)
+    try:
+        data = json.loads(raw) if raw else None
+        at = float(data["at"])
+        email = str(data["email"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    resend_at = datetime.fromtimestamp(at + settings.EMAIL_RESEND_COOLDOWN, tz=UTC)
+    return {"email": email, "resend_at": resend_at, "can_resend": timezone.now() >= resend_at}
+
+
 @csrf_exempt  # anonymous and sessionless: checked by _cross_site instead, so the page can be shared
 @require_http_methods(["GET", "POST"])
 @ratelimit(group="sign-ip", key="ip", rate=limit("sign_ip"), method="POST", block=True)
-@ratelimit(group="sign-email", key=email_key, rate=limit("sign_email"), method="POST", block=True)
+@ratelimit(group="sign-email", key=email_key, rate=email_rate, method="POST", block=True)
 def sign(request, slug):
     letter = letter_get_published(slug=slug)
     if request.method == "GET":  # a bookmarked or reloaded form address
@@ -122,12 +175,14 @@ def sign(request, slug):
         loaded_form=bool(request.POST.get("ts")),
         **form.cleaned_data,
     )
+    _remember_address(done, request, letter, form.cleaned_data["email"])
     return done
 
 
 def check_email(request, slug):
     letter = letter_get_published(slug=slug)
-    return render(request, "signatures/check_email.html", {"letter": letter})
+    context = {"letter": letter, "sent": _address_sent_to(request), "cooldown": settings.EMAIL_RESEND_COOLDOWN}
+    return page_cache.mark_private(render(request, "signatures/check_email.html", context))
 
 
 def _signature_for(public_id: str) -> Signature:
@@ -150,8 +205,14 @@ def confirm(request, token):
         return render(request, "signatures/confirm_used.html", context, status=410)
     if data.expired:
         return render(request, "signatures/confirm_expired.html", context, status=410)
+    changed = render(request, "signatures/confirm_changed.html", context, status=409)
+    if data.digest and data.digest != details_digest(signature):
+        return changed  # the page shows only details this link may confirm
     if request.method == "POST":
-        signing.signature_confirm(public_id=signature.public_id)
+        try:
+            signing.signature_confirm(public_id=signature.public_id, digest=data.digest)
+        except signing.DetailsChanged:  # replaced between the page and the button
+            return changed
         return see_other(reverse("signatures:confirmed", kwargs={"slug": signature.letter.slug}))
     return render(request, "signatures/confirm.html", context)
 

@@ -152,9 +152,13 @@ def test_signing_twice_gives_same_answer_one_row_and_a_fresh_link(
     assert first.status_code == second.status_code == 303
     assert first["Location"] == second["Location"]
     assert Signature.objects.count() == 1
-    assert Signature.objects.get().name == "Jane Doe"  # a second sign cannot rewrite the first
+    # While unconfirmed, the latest details replace the first (issue 10: the address's owner,
+    # not whoever used it first, decides what is confirmed); each email's link confirms only the
+    # details that email showed (tests/signatures/test_owner_details.py).
+    assert Signature.objects.get().name == "Someone Else"
     assert [m.subject for m in mailoutbox] == [mailoutbox[0].subject] * 2
     assert "Confirm your signature" in mailoutbox[1].subject
+    assert "Jane Doe" in mailoutbox[0].body and "Someone Else" in mailoutbox[1].body
 
 
 @pytest.mark.django_db
