@@ -20,6 +20,8 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from freefable.ratelimits import client_ip
+
 MODERATORS_GROUP = "Moderators"
 PERMISSION = "signatures.moderate_signature"
 
@@ -29,6 +31,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def get_client_ip(self, request):
+        """The same client address as every other rate limit on the site (a bad or short
+        X-Forwarded-For counts as no header instead of failing the login)."""
+        return client_ip(request)
 
 
 class VerifiedOnlyResetPasswordForm(ResetPasswordForm):

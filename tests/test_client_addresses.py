@@ -159,3 +159,16 @@ def test_password_reset_mails_nothing_to_an_unknown_address(client, moderator, m
     assert mailoutbox == []
     client.post("/accounts/password/reset/", {"email": "mod@example.org"})
     assert [m.to for m in mailoutbox] == [["mod@example.org"]]
+
+
+@pytest.mark.parametrize("header", [*BAD_HEADERS, ""])
+@pytest.mark.django_db
+def test_a_broken_forwarded_header_does_not_break_the_login(client, behind_one_proxy, header):
+    """allauth reads the client address through our adapter, the same way as every other limit."""
+    response = client.post(
+        "/accounts/login/",
+        {"login": "nobody@example.org", "password": "wrong"},
+        REMOTE_ADDR="198.51.100.1",
+        HTTP_X_FORWARDED_FOR=header,
+    )
+    assert response.status_code == 200 and "password" in response.content.decode().lower()
