@@ -73,13 +73,31 @@ class OrganizationDomainForm(forms.Form):
     )
 
     def clean_domain(self):
-        # A pasted address or link is taken for its domain.
+        # A pasted address or link is taken for its domain; a web host's "www." is no mail domain.
         value = self.cleaned_data["domain"].strip()
         if "@" in value:
-            return email_domain(value)
-        if "/" in value:
-            return link_domain(value if "//" in value else f"https://{value}")
-        return value
+            value = email_domain(value)
+        elif "/" in value:
+            value = link_domain(value if "//" in value else f"https://{value}")
+        return value.removeprefix("www.")
+
+
+class WatchlistForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=Signature.NAME_MAX,
+        error_messages={
+            "required": "Enter the name to watch.",
+            "max_length": f"A name has at most {Signature.NAME_MAX} characters.",
+        },
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=300,
+        help_text="Who this is, and how to reach them to check that a signature is really theirs.",
+        error_messages={"max_length": "Please keep the note to 300 characters."},
+    )
 
 
 class BulkForm(forms.Form):
