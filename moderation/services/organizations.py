@@ -16,6 +16,7 @@ from signatures import domains
 from signatures.models import ModerationEvent, Organization, OrganizationDomain, Signature
 from signatures.names import clean_name_text, organization_key
 from signatures.selectors.cache import public_list_changed
+from signatures.services.log import log_published
 
 from .decisions import _event
 
@@ -141,6 +142,9 @@ def _raise_covered_signatures(result: DomainConfirmation, *, moderator) -> None:
     result.raised = len(rows)
     public = [(pk, letter_id) for pk, letter_id, status in rows if status == Status.APPROVED]
     result.public = len(public)
-    # The public rows' "verification" column changed: the lists and their caches must follow.
+    # The public rows' "verification" column changed: the transparency log records the new rows,
+    # and the lists and their caches follow.
+    if public:
+        log_published(signature_ids=[pk for pk, _ in public])
     for letter_id in {letter_id for _, letter_id in public}:
         transaction.on_commit(partial(public_list_changed, letter_id))

@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from moderation.services import decisions
 from moderation.services.organizations import organization_domain_confirm
-from signatures.models import ModerationEvent, Organization, Signature, WatchlistEntry
+from signatures.models import LogLeaf, ModerationEvent, Organization, Signature, WatchlistEntry
 from signatures.names import name_key
-from signatures.services import signing
+from signatures.services import log, signing
 from signatures.services.name_keys import name_keys_recompute
 from tests.factories import ApprovedSignatureFactory, PendingSignatureFactory, VerifiedSignatureFactory
 
@@ -137,7 +137,10 @@ def test_confirming_a_domain_raises_the_signatures_it_covers_once_with_an_audit_
     events = ModerationEvent.objects.filter(action=ModerationEvent.Action.DOMAIN)
     assert sorted(events.values_list("signature_id", flat=True)) == sorted([approved.pk, waiting.pk])
     assert all("Press page" in note for note in events.values_list("note", flat=True))
-    # The public list shows the new level at once.
+    # The changed public row is in the transparency log, and the public list shows it at once.
+    latest = LogLeaf.objects.filter(public_id=approved.public_id).order_by("-index").first()
+    assert latest.data == log.leaf_text(log.public_rows(signature_ids=[approved.pk])[0]) and ",domain," in latest.data
+    assert not LogLeaf.objects.filter(public_id=waiting.public_id).exists()  # not public: not logged
     assert sorted(csv_levels(client, letter)) == ["domain", "email", "email", "moderator"]
     assert "Email at the organization&#x27;s confirmed domain" in public_levels(client, letter)
     # Again: nothing changes.
