@@ -14,6 +14,8 @@ PROD_ENV = {
     "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-for-tests",
     "ALLOWED_HOSTS": "letter.example.org",
     "SITE_URL": "https://letter.example.org",
+    # the transparency log's checkpoint key (base64 of 32 bytes), which check --deploy requires
+    "TLOG_SIGNING_KEY": "dGVzdHMgb2YgcHJvZHVjdGlvbiBzZXR0aW5ncyBrZXk=",
 }
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from signatures.models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
 from signatures.selectors.cache import public_list_changed
+from signatures.services.log import log_published, log_unpublished
 from signatures.services.outbox import outgoing_email_queue, publish_many
 from signatures.services.signing import verification_level
 
@@ -73,6 +74,7 @@ def signature_approve(*, signature_id: int, moderator, note: str = "") -> tuple[
         signature.save()
         after = {"status": signature.status, "verification": signature.verification}
         _event(signature, moderator, ModerationEvent.Action.APPROVE, before, after, note).save()
+        log_published(signature_ids=[signature.pk])
         _notify_approved(signature)
         transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
@@ -94,6 +96,8 @@ def signature_reject(*, signature_id: int, moderator, reason: str = "") -> tuple
         signature.save()
         after = {"status": signature.status, "featured": False}
         _event(signature, moderator, ModerationEvent.Action.REJECT, before, after, reason.strip()).save()
+        if before["status"] == Status.APPROVED:
+            log_unpublished(signature_ids=[signature.pk])
         transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
 
@@ -137,6 +141,8 @@ def signature_edit(*, signature_id: int, moderator, title: str, organization: st
                 fields.append("verification")
         signature.save(update_fields=fields)
         _event(signature, moderator, ModerationEvent.Action.EDIT, before, after).save()
+        if signature.status == Status.APPROVED:  # the public row changed: log the new one
+            log_published(signature_ids=[signature.pk])
         transaction.on_commit(partial(public_list_changed, signature.letter_id))
     return signature, True
 
@@ -196,6 +202,10 @@ def signatures_bulk_decide(*, moderator, action: str, ids=None, matching=None, r
             event = _event(Signature(pk=pk), moderator, action, before, after, note, bulk=True)
             events.append(event)
         ModerationEvent.objects.bulk_create(events)
+        if action == "approve":
+            log_published(signature_ids=pks)
+        elif action == "reject":
+            log_unpublished(signature_ids=[row[0] for row in rows if row[2] == Status.APPROVED])
         if action == "approve" and settings.NOTIFY_SIGNER_ON_APPROVAL:
             already = set(
                 OutgoingEmail.objects.filter(signature_id__in=pks, kind=Kind.APPROVED).values_list(

@@ -9,6 +9,7 @@ from letter.models import Letter
 from signatures.forms import SignatureForm
 from signatures.models import ModerationEvent, Signature
 from signatures.selectors.cache import public_list_changed
+from signatures.services.log import log_published
 from signatures.services.signing import signer_fields
 
 from .decisions import _event
@@ -31,6 +32,7 @@ def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
     sign form; an email already on the letter is skipped, so re-running adds nothing.
     """
     report = ImportReport()
+    added = []
     now = timezone.now()
     for line, row in enumerate(rows, start=2):  # line 1 is the header
         form = SignatureForm({k: (row.get(k) or "") for k in ("name", "email", "title", "organization", "link")})
@@ -63,5 +65,9 @@ def signatures_import(*, letter: Letter, rows, actor=None) -> ImportReport:
                 signature, actor, ModerationEvent.Action.IMPORT, {}, {"status": Status.APPROVED}, "launch list"
             ).save()
         report.added += 1
+        added.append(signature.pk)
+    # One append for the whole import (a few statements however long the list). A crash before
+    # it leaves rows public but unlogged, which `manage.py tlog_sync` finds and logs.
+    log_published(signature_ids=added)
     public_list_changed(letter.pk)
     return report
