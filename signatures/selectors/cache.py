@@ -21,6 +21,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 
+from freefable.cache import LocalMemo
+
 KEEP = 24 * 3600  # how long a stale aggregate is kept, to serve while it is recomputed
 PAGE_TTL = 60  # seconds a page stays in Redis (the generation drops it sooner on a change)
 # What a shared cache in front (the proxy) may do with a public page: keep it SHARED_MAX_AGE
@@ -28,6 +30,10 @@ PAGE_TTL = 60  # seconds a page stays in Redis (the generation drops it sooner o
 # A change to the public list therefore shows within SHARED_MAX_AGE + SHARED_STALE seconds.
 SHARED_MAX_AGE = 5
 SHARED_STALE = 10
+# Each worker keeps the pages it served for this long: under a surge most requests then cost no
+# round trip to Redis. A change to the public list reaches every worker within this time.
+LOCAL_TTL = 1.0
+local = LocalMemo(ttl=LOCAL_TTL)
 
 
 def count_key(letter_id: int) -> str:
@@ -51,6 +57,7 @@ def list_generation(letter_id: int) -> str:
 def public_list_changed(letter_id: int) -> None:
     cache.set(_generation_key(letter_id), uuid.uuid4().hex[:12], None)
     cache.delete(count_key(letter_id))
+    local.clear()  # this worker at once; the others within LOCAL_TTL
 
 
 def cached_aggregate(key: str, fresh: float, compute):
@@ -117,12 +124,24 @@ def public_page(request, *, letter_id: int, name: str, parts: tuple, template: s
     """
     if not shareable(request):
         return mark_private(HttpResponse(render_to_string(template, context(), request=request)))
-    key = (
-        f"page:{name}:{letter_id}:{list_generation(letter_id)}:"
-        f"{stable_key(request.scheme, request.get_host(), request.path, *parts)}"
-    )
-    html = cache.get(key)
+    key = f"page:{name}:{letter_id}:{stable_key(request.scheme, request.get_host(), request.path, *parts)}"
+    html = local.get(key)
     if html is None:
-        html = render_to_string(template, {**context(), **ANONYMOUS_CONTEXT}, request=request)
-        cache.set(key, html, PAGE_TTL)
+        html = _shared_page(
+            key, letter_id, lambda: render_to_string(template, {**context(), **ANONYMOUS_CONTEXT}, request=request)
+        )
+        local.set(key, html)
     return mark_public(HttpResponse(html))
+
+
+def _shared_page(key: str, letter_id: int, render) -> str:
+    """The page from Redis if it was rendered under the current list generation, in one round
+    trip (both values in one MGET); else rendered now and stored with its generation."""
+    found = cache.get_many([key, _generation_key(letter_id)])
+    generation = found.get(_generation_key(letter_id)) or list_generation(letter_id)
+    entry = found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    html = render()
+    cache.set(key, (generation, html), PAGE_TTL)
+    return html

@@ -14,7 +14,7 @@ from letter.models import Letter
 
 from ..exports import PUBLIC_VALUES, public_row
 from ..models import ModerationEvent, Signature
-from .cache import cached_aggregate, count_key, list_generation
+from .cache import cached_aggregate, count_key, list_generation, local
 
 COUNT_FRESH = 3  # seconds a computed count is served before one request recomputes it
 AGGREGATE_FRESH = 300  # organization counts and the per-day chart may lag by five minutes
@@ -38,11 +38,12 @@ def public_count(*, letter: Letter) -> int:
     at once after a change, which drops the cached value); approvals take no lock on a shared
     counter row.
     """
-    return cached_aggregate(
-        count_key(letter.pk),
-        COUNT_FRESH,
-        lambda: Signature.objects.public().filter(letter=letter).count(),
-    )
+    key = count_key(letter.pk)
+    count = local.get(key)
+    if count is None:
+        count = cached_aggregate(key, COUNT_FRESH, lambda: Signature.objects.public().filter(letter=letter).count())
+        local.set(key, count)
+    return count
 
 
 def list_state(*, letter: Letter) -> tuple[str, datetime]:
@@ -110,17 +111,33 @@ def clean_query(text: str, max_length: int = 100) -> str:
     return " ".join(text.split())[:max_length]
 
 
-def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: str = "", limit: int = 50):
-    """One page of the public list and the cursor of the next page (None at the end).
-
-    Search matches name, title and organization (case-insensitive; on PostgreSQL a trigram
-    index serves it, see migration 0005)."""
+def _matching(*, letter: Letter, q: str, level: str):
+    """The public signatures a search and a verification filter select."""
     q = clean_query(q)
     qs = Signature.objects.public().filter(letter=letter)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(organization__icontains=q))
     if level in Signature.Verification.values:
         qs = qs.filter(verification=level)
+    return qs
+
+
+MATCH_COUNT_CAP = 1000
+
+
+def public_match_count(*, letter: Letter, q: str = "", level: str = "") -> int:
+    """How many signatures a search matches, counted up to MATCH_COUNT_CAP + 1 ("1,000+"): a
+    reader wants to know whether their search found 3 or many, and a broad search on a big list
+    must not count every row."""
+    return _matching(letter=letter, q=q, level=level).values("pk")[: MATCH_COUNT_CAP + 1].count()
+
+
+def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: str = "", limit: int = 50):
+    """One page of the public list and the cursor of the next page (None at the end).
+
+    Search matches name, title and organization (case-insensitive; on PostgreSQL a trigram
+    index serves it, see migration 0005)."""
+    qs = _matching(letter=letter, q=q, level=level)
     if after:
         qs = qs.filter(_after(after))
     rows = list(qs.select_related("version").only(*PUBLIC_FIELDS, "version__number")[: limit + 1])

@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.core.cache import cache
 
+from freefable.cache import LocalMemo
+
 
 def clear_cache() -> None:
     """Forget rate-limit windows and cached pages between tests. On Redis only our own keys go
-    (the broker's queues may share the database)."""
+    (the broker's queues may share the database). Each process's short memory goes too."""
+    LocalMemo.clear_all()
     if settings.REDIS_URL:
         try:
             client = cache._cache.get_client(write=True)
