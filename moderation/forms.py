@@ -99,6 +99,12 @@ class WatchlistForm(forms.Form):
         error_messages={"max_length": "Please keep the note to 300 characters."},
     )
 
+    def clean_name(self):
+        return _one_line(self.cleaned_data["name"])
+
+    def clean_note(self):
+        return _one_line(self.cleaned_data["note"])
+
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(

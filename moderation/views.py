@@ -6,24 +6,32 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from signatures.domains import email_domain, is_disposable, is_free_mail, registrable_domain
 from signatures.exports import csv_lines, csv_response
-from signatures.models import ModerationEvent, Signature
+from signatures.models import ModerationEvent, Signature, WatchlistEntry
 from signatures.selectors.organizations import confirmed_domain_for
 
 from .accounts import moderator_required
-from .forms import ApproveForm, BulkForm, EditForm, OrganizationDomainForm, RejectForm
+from .forms import ApproveForm, BulkForm, EditForm, OrganizationDomainForm, RejectForm, WatchlistForm
 from .hints import hints_for_page
 from .selectors import DEFAULT_FILTER, FILTERS, queue_signatures, signature_for_review
 from .services import decisions as services
 from .services.organizations import organization_domain_confirm, organization_find
+from .services.undo import reject_undo_deadline, signature_reject_undo
+from .services.watchlist import watchlist_add, watchlist_remove
 
 PAGE_SIZE = 50
+WATCHLIST_PAGE_SIZE = 100
+# The reject this moderator can still undo (an event id), kept in their session: the offer shows
+# on the queue and the detail page until its deadline (services/undo.py).
+UNDO_KEY = "moderation_undo_reject"
+BULK_DONE = {"approve": "Approved", "reject": "Rejected", "feature": "Featured", "unfeature": "Stopped featuring"}
 
 
 def _back(request, default="moderation:queue"):
@@ -52,6 +60,7 @@ def queue(request):
         "q": " ".join(q.split())[:100],
         "filters": [(k, v[0]) for k, v in FILTERS.items()],
         "bulk_max": services.BULK_MAX,
+        "undo": _undo_offer(request),
     }
     return render(request, "moderation/queue.html", context)
 
@@ -67,6 +76,7 @@ def detail(request, pk):
         "watchlisted": services.signature_is_watchlisted(signature),
         "events": signature.events.select_related("actor")[:200],
         "emails": signature.emails.all(),
+        "undo": _undo_offer(request),
         "domain_confirm": _domain_confirm_context(signature),
     }
     return render(request, "moderation/detail.html", context)
@@ -132,9 +142,43 @@ def reject(request, pk):
     if outcome:
         signature, changed = outcome
         if changed:
-            messages.success(request, f"Rejected {signature.name}.")
+            event = signature.events.filter(action=ModerationEvent.Action.REJECT, actor=request.user).first()
+            request.session[UNDO_KEY] = event.pk  # the page then shows "Rejected …" with an Undo button
         else:
             messages.info(request, "Nothing changed.")
+    return _back(request)
+
+
+def _undo_offer(request) -> dict | None:
+    """The reject this moderator may still undo, for the page to offer; None once it is too late."""
+    event_id = request.session.get(UNDO_KEY)
+    if event_id is None:
+        return None
+    event = ModerationEvent.objects.select_related("signature").filter(pk=event_id, actor=request.user).first()
+    if (
+        event is None
+        or timezone.now() > reject_undo_deadline(event)
+        or event.signature.status != Signature.Status.REJECTED
+    ):
+        del request.session[UNDO_KEY]
+        return None
+    return {"event_id": event.pk, "name": event.signature.name, "until": reject_undo_deadline(event)}
+
+
+@require_POST
+@moderator_required
+def undo_reject(request, event_id):
+    request.session.pop(UNDO_KEY, None)
+    try:
+        signature, changed = signature_reject_undo(event_id=event_id, moderator=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back(request)
+    if changed:
+        state = signature.get_status_display().lower()
+        messages.success(request, f"Reject undone: {signature.name} is {state} again.")
+    else:
+        messages.info(request, "That reject can no longer be undone: someone decided about this signature since.")
     return _back(request)
 
 
@@ -210,12 +254,12 @@ def bulk(request):
         target = {"ids": data["ids"]}
     action = data["action"]
     result = services.signatures_bulk_decide(moderator=request.user, action=action, reason=data["reason"], **target)
-    text = f"{action.capitalize()}: {result.changed} changed"
+    text = f"{BULK_DONE[action]} {result.changed} signature{pluralize(result.changed)}."
     if result.watchlisted:
-        text += f", {result.watchlisted} on the watchlist left for a one-by-one check"
+        text += f" {result.watchlisted} on the watchlist left for you to approve one by one, with a note."
     if result.unchanged:
-        text += f", {result.unchanged} not applicable"
-    messages.success(request, text + ".")
+        text += f" {result.unchanged} skipped: that decision does not apply to them."
+    messages.success(request, text)
     return _back(request)
 
 
@@ -252,3 +296,45 @@ def audit_csv(request):
         for when, actor, action, public_id, slug, before, after, note, bulk in events
     )
     return csv_response(f"moderation-audit-{timezone.now():%Y-%m-%d}.csv", csv_lines(header, rows))
+
+
+# --- Watchlist ------------------------------------------------------------------------------
+
+
+@moderator_required
+def watchlist(request):
+    """High-profile names: their signatures are approved one by one, with a note."""
+    q = " ".join(request.GET.get("q", "").split())[:100]
+    entries = WatchlistEntry.objects.all()
+    if q:
+        entries = entries.filter(name__icontains=q)
+    page = Paginator(entries, WATCHLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "moderation/watchlist.html", {"page": page, "q": q, "form": WatchlistForm()})
+
+
+@require_POST
+@moderator_required
+def watchlist_create(request):
+    form = WatchlistForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("moderation:watchlist")
+    try:
+        entry, created = watchlist_add(**form.cleaned_data)
+    except ValueError:
+        messages.error(request, "Enter a name with letters in it.")
+        return redirect("moderation:watchlist")
+    if created:
+        messages.success(request, f"Added {entry.name} to the watchlist.")
+    else:
+        messages.info(request, f"{form.cleaned_data['name']} is already on the watchlist, as {entry.name}.")
+    return redirect("moderation:watchlist")
+
+
+@require_POST
+@moderator_required
+def watchlist_delete(request, pk):
+    entry = get_object_or_404(WatchlistEntry, pk=pk)
+    watchlist_remove(entry_id=entry.pk)
+    messages.success(request, f"Removed {entry.name} from the watchlist.")
+    return _back(request, default="moderation:watchlist")

@@ -192,6 +192,7 @@ class ModerationEvent(models.Model):
         IMPORT = "import", "Imported"
         DOMAIN = "domain", "Email domain confirmed for the organization"
         WITHDRAW = "withdraw", "Withdrawn by the signer"
+        UNDO_REJECT = "unreject", "Reject undone"
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -355,7 +355,7 @@ def test_watchlisted_name_needs_an_explicit_approval_with_a_note(mod_client):
     other = VerifiedSignatureFactory(name="Ordinary Person")
 
     response = mod_client.post("/moderation/bulk/", {"action": "approve", "ids": [signature.pk, other.pk]}, follow=True)
-    assert "1 on the watchlist left for a one-by-one check" in response.content.decode()
+    assert "1 on the watchlist left for you to approve one by one, with a note." in response.content.decode()
     signature.refresh_from_db()
     other.refresh_from_db()
     assert signature.status == Signature.Status.VERIFIED
@@ -482,7 +482,7 @@ def test_bulk_approval_of_ten_thousand_matching_through_the_page(mod_client, let
     bulk_signatures(letter, 10_000, status="verified", prefix="Many")
     form = {"action": "approve", "scope": "matching", "status": "awaiting", "q": ""}
     response = mod_client.post("/moderation/bulk/", form, follow=True)
-    assert "Approve: 10000 changed." in response.content.decode()
+    assert "Approved 10000 signatures." in response.content.decode()
     assert Signature.objects.filter(status="approved").count() == 10_000
 
 
@@ -493,7 +493,7 @@ def test_ticked_ids_are_one_page_not_thousands(mod_client, letter):
     bulk_signatures(letter, 60, status="verified", prefix="Page")
     ids = list(Signature.objects.values_list("pk", flat=True))
     response = mod_client.post("/moderation/bulk/", {"action": "approve", "ids": ids}, follow=True)
-    assert "Approve: 60 changed." in response.content.decode()
+    assert "Approved 60 signatures." in response.content.decode()
     assert mod_client.post("/moderation/bulk/", {"action": "approve", "ids": list(range(1, 2001))}).status_code == 400
 
 
