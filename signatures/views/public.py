@@ -78,6 +78,8 @@ def signature_list(request, slug):
             "level": level,
             "levels": [(v, label) for v, label in Signature.Verification.choices if v != "none"],
             "count": selectors.public_count(letter=letter),
+            "matched": selectors.public_match_count(letter=letter, q=q, level=level) if q or level else None,
+            "match_cap": selectors.MATCH_COUNT_CAP,
             "organizations": selectors.organization_counts(letter=letter),
             "first_page": not after,
         }
