@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.timezone import now as django_now
 
 from moderation.services import decisions
 from moderation.services.organizations import organization_domain_confirm
@@ -346,3 +347,58 @@ def test_a_disposable_signature_from_before_the_fix_is_marked_by_the_migration_t
     migration.disposable_to_suspicious(apps, None)
     signature.refresh_from_db()
     assert signature.suspicious_reasons == ["Disposable email domain"]
+
+
+# --- 6. The data migration ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_existing_levels_honest_and_recomputes_name_keys():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = ("signatures", "0010_transparency_log"), ("signatures", "0011_organizations_launch_list_name_keys")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    try:
+        letter = old.get_model("letter", "Letter").objects.create(slug="old", title="Old", body="Text")
+        version = old.get_model("letter", "LetterVersion").objects.create(
+            letter=letter, number=1, title="Old", body="Text", body_html="<p>Text</p>"
+        )
+        OldSignature = old.get_model("signatures", "Signature")
+        now = django_now()
+
+        def make(name, email, verification, status="approved"):
+            return OldSignature.objects.create(
+                letter=letter,
+                version=version,
+                name=name,
+                name_key=name.lower(),  # the old key: no skeleton
+                email=email,
+                email_normalized=email,
+                status=status,
+                verification=verification,
+                verified_at=now,
+                approved_at=now if status == "approved" else None,
+            )
+
+        imported = make("Ada Launch", "ada@example.org", "moderator")
+        old.get_model("signatures", "ModerationEvent").objects.create(signature=imported, action="import")
+        checked = make("Bea Checked", "bea@example.org", "moderator")
+        substring = make("Ceo", "ceo@microsoft-careers.net", "domain")
+        look_alike = make("F\u0430mous Person", "fan@example.org", "email", status="verified")
+        throwaway = make("Jo", "jo@mailinator.com", "email", status="verified")
+        old.get_model("signatures", "WatchlistEntry").objects.create(name="Famous Person", name_key="famous person")
+
+        executor = MigrationExecutor(connection)
+        executor.migrate([after])
+        levels = dict(Signature.objects.values_list("pk", "verification"))
+        assert levels[imported.pk] == Verification.LAUNCH_LIST
+        assert levels[checked.pk] == Verification.MODERATOR
+        assert levels[substring.pk] == Verification.EMAIL
+        assert Signature.objects.get(pk=look_alike.pk).name_key == WatchlistEntry.objects.get().name_key
+        assert Signature.objects.get(pk=throwaway.pk).suspicious_reasons == ["Disposable email domain"]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
