@@ -51,8 +51,9 @@ class Signature(models.Model):
     version = models.ForeignKey("letter.LetterVersion", on_delete=models.PROTECT, related_name="signatures")
 
     name = models.CharField(max_length=NAME_MAX)
-    # The name folded for matching (case, accents, punctuation, honorifics, word order): finds
-    # duplicates like "Doe, Jane" / "jane doe" and names on the watchlist.
+    # The name folded for matching (names.name_key: case, accents, punctuation, honorifics, word
+    # order, invisible characters, look-alike letters as TS #39 skeletons): finds duplicates like
+    # "Doe, Jane" / "jane doe" and names on the watchlist, "F\u0430mous Person" included.
     name_key = models.CharField(max_length=NAME_MAX, blank=True, db_index=True)
     email = models.EmailField(max_length=EMAIL_MAX)
     # Lower-cased, NFKC-normalised email: one signature per value per letter.
