@@ -135,3 +135,27 @@ class LocalMemo:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+def bump(key: str, ttl: int) -> int | None:
+    """Add one to a counter that expires `ttl` seconds after its first hit, and return its new
+    value; None when the cache cannot count (Redis down), so callers let things through.
+    On Redis it is one round trip (INCR and EXPIRE NX in a pipeline)."""
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        try:
+            pipe = backend._cache.get_client(full_key, write=True).pipeline()
+            pipe.incr(full_key)
+            pipe.expire(full_key, ttl, nx=True)
+            return pipe.execute()[0]
+        except UNAVAILABLE as exc:
+            logger.warning("cache counter failed, carrying on without it: %s", exc)
+            return None
+    backend.add(key, 0, ttl)
+    try:
+        return backend.incr(key)
+    except ValueError:
+        return None

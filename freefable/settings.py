@@ -223,6 +223,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# With OUTBOX_RELAY on, a sign request only writes its outbox row; the beat task below hands new
+# rows to the broker every OUTBOX_RELAY_SECONDS (emails leave up to that much later). Off, each
+# request publishes after its commit (no beat needed: `make run`, the tests).
+OUTBOX_RELAY = env.bool("OUTBOX_RELAY", default=False)
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=1.0)
 CELERY_BEAT_SCHEDULE = {
     "send-unsent-emails": {
         "task": "signatures.tasks.sweep_outbox",
@@ -237,6 +242,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17, hour=3),
     },
 }
+if OUTBOX_RELAY:
+    CELERY_BEAT_SCHEDULE["relay-outbox"] = {"task": "signatures.tasks.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS}
 
 # --- Email ----------------------------------------------------------------------------------
 

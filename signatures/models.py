@@ -38,7 +38,6 @@ class Signature(models.Model):
         # Gathered by the organizers before launch: their word, not an email we confirmed.
         LAUNCH_LIST = "launch", "On the organizers' launch list"
 
-
     # Limits of each field, shared with the sign form so the messages quote the real numbers.
     NAME_MAX = 100
     EMAIL_MAX = 254
@@ -154,10 +153,18 @@ class OutgoingEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # When the outbox relay handed it to the broker (services/outbox.py, `outbox_relay`).
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outbox_status_idx"),
+            # The relay's work list: queued rows not yet handed to the broker.
+            models.Index(
+                fields=["id"], condition=Q(status="queued", published_at__isnull=True), name="outbox_unpublished_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} for signature {self.signature_id} [{self.status}]"

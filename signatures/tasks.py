@@ -56,6 +56,12 @@ def send_emails(outgoing_ids: list[int]) -> int:
     return sent
 
 
+@shared_task(ignore_result=True)
+def relay_outbox() -> int:
+    """Beat task with OUTBOX_RELAY on, every OUTBOX_RELAY_SECONDS: hand new emails to the broker."""
+    return outbox.outbox_relay()
+
+
 @shared_task
 def sweep_outbox() -> int:
     """Beat task: publish queued emails that no worker is looking after."""

@@ -13,7 +13,7 @@ from django.utils import timezone
 from signatures.models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
 from signatures.selectors.cache import public_list_changed
 from signatures.services.log import log_published, log_unpublished
-from signatures.services.outbox import outgoing_email_queue, publish_many
+from signatures.services.outbox import hand_over, outgoing_email_queue
 from signatures.services.signing import verification_level
 
 Status = Signature.Status
@@ -215,7 +215,7 @@ def signatures_bulk_decide(*, moderator, action: str, ids=None, matching=None, r
             outgoing = OutgoingEmail.objects.bulk_create(
                 [OutgoingEmail(signature_id=pk, kind=Kind.APPROVED) for pk in pks if pk not in already]
             )
-            transaction.on_commit(partial(publish_many, [o.pk for o in outgoing]))
+            hand_over([o.pk for o in outgoing])
         for letter_id in {row[1] for row in rows}:
             transaction.on_commit(partial(public_list_changed, letter_id))
     result.changed = len(rows)

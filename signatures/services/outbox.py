@@ -9,10 +9,11 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from freefable.cache import bump
 
 from ..emails import build_signature_email
 from ..models import OutgoingEmail, Signature
@@ -43,14 +44,15 @@ def _publish(outgoing_id: int) -> None:
         logger.exception("could not enqueue email %s; the outbox sweep will send it", outgoing_id)
 
 
-def outgoing_email_queue(*, signature: Signature, kind: str, details_changed: bool = False) -> OutgoingEmail | None:
+def outgoing_email_queue(*, signature: Signature, kind: str) -> OutgoingEmail | None:
     """Write an email to the outbox and publish it once the transaction commits.
 
     Does nothing when the signature has had its share of emails (MAX_EMAILS_PER_SIGNATURE),
     when the same kind of email is already waiting (links and details are rendered at send
     time, so the waiting one already carries them), or went out less than
-    EMAIL_RESEND_COOLDOWN seconds ago, unless the details changed since (the owner of the
-    address then needs a link for their own details at once). Signers' emails are also capped
+    EMAIL_RESEND_COOLDOWN seconds ago (also when the details changed: an owner whose address
+    someone else used gets a link for their own details by signing again after the cooldown,
+    or from the out-of-date link's page). Signers' emails are also capped
     per mailbox and per network per day (`_within_daily_caps`): repeated clicks, or someone
     hammering the form with another person's address and its variants, make a few emails,
     not a flood.
@@ -58,40 +60,68 @@ def outgoing_email_queue(*, signature: Signature, kind: str, details_changed: bo
     if signature.emails.count() >= settings.MAX_EMAILS_PER_SIGNATURE:
         logger.info("signature %s reached the email cap; not sending %s", signature.pk, kind)
         return None
-    waiting = Q(status=OutgoingEmail.Status.QUEUED)
-    if not details_changed:
-        waiting |= Q(created_at__gt=timezone.now() - timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN))
+    recent = timezone.now() - timedelta(seconds=settings.EMAIL_RESEND_COOLDOWN)
+    waiting = Q(status=OutgoingEmail.Status.QUEUED) | Q(created_at__gt=recent)
     if signature.emails.filter(kind=kind).filter(waiting).exists():
         return None
-    if kind in SIGNER_REQUESTED and not _within_daily_caps(signature):
+    if kind in SIGNER_REQUESTED and not within_daily_caps(
+        email_base=signature.email_base, network_hash=signature.network_hash
+    ):
         logger.warning("daily email cap reached for signature %s; not sending %s", signature.pk, kind)
         return None
     outgoing = OutgoingEmail.objects.create(signature=signature, kind=kind)
-    transaction.on_commit(partial(_publish, outgoing.pk))
+    hand_over([outgoing.pk])
     return outgoing
+
+
+def hand_over(outgoing_ids: list[int]) -> None:
+    """Give new outbox rows to Celery once their transaction commits, or, with OUTBOX_RELAY on,
+    leave them to `outbox_relay`: the request then never waits for the broker."""
+    if not outgoing_ids or settings.OUTBOX_RELAY:
+        return
+    if len(outgoing_ids) == 1:
+        transaction.on_commit(partial(_publish, outgoing_ids[0]))
+    else:
+        transaction.on_commit(partial(publish_many, outgoing_ids))
+
+
+def outbox_relay(*, limit: int = 2000) -> int:
+    """Hand the broker the emails written since the last run (a beat task, every
+    OUTBOX_RELAY_SECONDS). Rows are marked in the same transaction that picks them, skipping rows
+    another relay holds, so no two relays hand the same row; a publish that fails after the
+    mark leaves the row to `outbox_sweep`, so nothing is lost. Returns how many."""
+    with transaction.atomic():
+        ids = list(
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=OutgoingEmail.Status.QUEUED, published_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutgoingEmail.objects.filter(pk__in=ids).update(published_at=timezone.now())
+    if len(ids) == 1:
+        _publish(ids[0])
+    else:
+        publish_many(ids)
+    return len(ids)
 
 
 # Emails that anyone can cause by typing an address into the sign form.
 SIGNER_REQUESTED = (Kind.CONFIRM, Kind.ALREADY_SIGNED)
 
 
-def _within_daily_caps(signature: Signature) -> bool:
-    """Count this email against its mailbox's (the email base: no +tag, no quotes) and its
+def within_daily_caps(*, email_base: str, network_hash: str) -> bool:
+    """Count one email against its mailbox's (the email base: no +tag, no quotes) and its
     network's allowance for the day; False once either is spent. The counters live in the
-    cache (one INCR each); when it is down they let the email through, and the per-signature
-    cap still holds."""
+    cache (one round trip each); when it is down they let the email through, and the
+    per-signature cap still holds."""
     day = timezone.now().date().isoformat()
-    limits = [("base", signature.email_base, settings.EMAILS_PER_ADDRESS_PER_DAY)]
-    if signature.network_hash:
-        limits.append(("net", signature.network_hash, settings.EMAILS_PER_NETWORK_PER_DAY))
+    limits = [("base", email_base, settings.EMAILS_PER_ADDRESS_PER_DAY)]
+    if network_hash:
+        limits.append(("net", network_hash, settings.EMAILS_PER_NETWORK_PER_DAY))
     for kind, value, limit in limits:
-        key = f"emailcap:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:24]}:{day}"
-        cache.add(key, 0, 2 * 24 * 3600)
-        try:
-            if cache.incr(key) > limit:
-                return False
-        except ValueError:  # cache unavailable, or the key expired between add and incr
-            continue
+        count = bump(f"emailcap:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:24]}:{day}", 2 * 24 * 3600)
+        if count is not None and count > limit:
+            return False
     return True
 
 

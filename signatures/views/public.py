@@ -150,7 +150,7 @@ def count_json(request, slug):
     else:
         response = JsonResponse({"count": count, "as_of": iso_utc(timezone.now())})
     response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=5"
+    response["Cache-Control"] = "public, max-age=5, s-maxage=5, stale-while-revalidate=10"
     response["Access-Control-Allow-Origin"] = "*"  # embeddable counters on other sites
     return response
 
