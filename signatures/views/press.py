@@ -1,5 +1,7 @@
 """The press page: counts, signatures per day as a chart drawn on the server, downloads."""
 
+from datetime import timedelta
+
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -13,34 +15,93 @@ from ..selectors import public as selectors
 def press(request, slug):
     letter = letter_get_published(slug=slug)
     per_day = selectors.signatures_per_day(letter=letter)
+    count = selectors.public_count(letter=letter)
     context = {
         "letter": letter,
-        "count": selectors.public_count(letter=letter),
+        "count": count,
         "featured": selectors.featured_signatures(letter=letter, limit=50),
         "organizations": selectors.organization_counts(letter=letter),
-        "chart": _bar_chart(per_day),
+        "chart": _bar_chart(per_day, total=count),
         "digests": DailyDigest.objects.filter(letter=letter)[:7],
     }
     return render(request, "signatures/press.html", context)
 
 
-def _bar_chart(per_day, width=640, height=180):
-    """Bars for an SVG drawn by the template: no charting library, no JavaScript."""
+# The chart's frame, in SVG units: room on the left for the daily scale, on the right for the
+# running total's, below for the dates.
+CHART = {"width": 720, "height": 300, "left": 44, "right": 60, "top": 28, "bottom": 44}
+MAX_DATE_LABELS = 8
+MAX_VALUE_LABELS = 31  # past a month of bars, values above each would overlap: the table has them
+
+
+def _nice_ticks(top: int, count: int = 4) -> list[int]:
+    """Round scale marks from 0 to at least `top`: 0, 5, 10 … or 0, 200, 400 …"""
+    top = max(top, 1)
+    raw = top / count
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    step = max(step, 1)
+    return list(range(0, top + step, step)) if top % step else list(range(0, top + 1, step))
+
+
+def _bar_chart(per_day, total: int):
+    """A chart a journalist can read and cite, as numbers for an SVG the template draws (no
+    charting library, no JavaScript): a bar per day signed (days without signatures included,
+    as zero), its value above it, dates below, and the running total as a line on its own
+    scale, ending at today's public count. Also the rows of the table the page shows with it.
+
+    `per_day` covers the last weeks only (selectors.signatures_per_day), so the running total
+    starts from what was signed before them."""
     if not per_day:
         return None
-    top = max(n for _, n in per_day)
-    bar = min(width / len(per_day), 40)  # a few days of data should still look like bars
-    bars = []
-    for i, (day, n) in enumerate(per_day):
-        h = round((height - 20) * n / top, 1)
-        bars.append(
-            {
-                "x": round(i * bar, 1),
-                "y": round(height - h, 1),
-                "w": max(round(bar - 2, 1), 1),
-                "h": h,
-                "day": day,
-                "n": n,
-            }
+    counts = dict(per_day)
+    first, last = per_day[0][0], per_day[-1][0]
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    running = max(total - sum(counts.values()), 0)
+    rows = []
+    for day in days:
+        running += counts.get(day, 0)
+        rows.append({"day": day, "n": counts.get(day, 0), "total": running})
+
+    c = CHART
+    plot_w = c["width"] - c["left"] - c["right"]
+    plot_h = c["height"] - c["top"] - c["bottom"]
+    bottom = c["top"] + plot_h
+    day_ticks = _nice_ticks(max(r["n"] for r in rows))
+    total_ticks = _nice_ticks(rows[-1]["total"])
+    day_scale = plot_h / day_ticks[-1]
+    total_scale = plot_h / total_ticks[-1]
+    slot = plot_w / len(rows)
+    bar_w = max(min(slot * 0.7, 48), 1)
+    label_every = max(1, -(-len(rows) // MAX_DATE_LABELS))  # ceiling division
+    points = []
+    for i, row in enumerate(rows):
+        centre = c["left"] + slot * (i + 0.5)
+        h = row["n"] * day_scale
+        row.update(
+            x=round(centre - bar_w / 2, 1),
+            y=round(bottom - h, 1),
+            w=round(bar_w, 1),
+            h=round(h, 1),
+            cx=round(centre, 1),
+            ly=round(bottom - h - 4, 1),
+            ty=round(bottom - row["total"] * total_scale, 1),
+            show_value=len(rows) <= MAX_VALUE_LABELS and row["n"] > 0,
+            show_date=i % label_every == 0 or i == len(rows) - 1 and i % label_every > label_every // 2,
         )
-    return {"width": width, "height": height, "bars": bars, "top": top, "first": per_day[0][0], "last": per_day[-1][0]}
+        points.append(f"{row['cx']},{row['ty']}")
+    return {
+        **c,
+        "bottom_y": bottom,
+        "right_x": c["width"] - c["right"],
+        "date_y": bottom + 18,
+        "rows": rows,
+        "line": " ".join(points),
+        "day_ticks": [{"value": t, "y": round(bottom - t * day_scale, 1)} for t in day_ticks],
+        "total_ticks": [{"value": t, "y": round(bottom - t * total_scale, 1)} for t in total_ticks],
+        "first": first,
+        "last": last,
+        "top": max(r["n"] for r in rows),
+        "total": rows[-1]["total"],
+        "end": rows[-1],
+    }
