@@ -149,6 +149,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # restart) fails one request and is then replaced. Set CONN_HEALTH_CHECKS=1 to trade a round
     # trip per request for that.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+# A read replica for the public pages' reads (signatures/selectors/public.py), when set. Writes,
+# moderation and a signer's own pages stay on the primary, which sees its own writes at once;
+# public pages may trail the primary by the replica's lag. Tests mirror it onto the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, rate limits ---------------------------------------------------------------------

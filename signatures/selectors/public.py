@@ -10,11 +10,18 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from freefable.db import public_database
 from letter.models import Letter
 
 from ..exports import PUBLIC_VALUES, public_row
 from ..models import ModerationEvent, Signature
 from .cache import cached_aggregate, count_key, list_generation, local
+
+
+def _public():
+    """Approved signatures, read from the replica when DATABASE_REPLICA_URL is set."""
+    return Signature.objects.db_manager(public_database()).public()
+
 
 COUNT_FRESH = 3  # seconds a computed count is served before one request recomputes it
 AGGREGATE_FRESH = 300  # organization counts and the per-day chart may lag by five minutes
@@ -41,7 +48,7 @@ def public_count(*, letter: Letter) -> int:
     key = count_key(letter.pk)
     count = local.get(key)
     if count is None:
-        count = cached_aggregate(key, COUNT_FRESH, lambda: Signature.objects.public().filter(letter=letter).count())
+        count = cached_aggregate(key, COUNT_FRESH, lambda: _public().filter(letter=letter).count())
         local.set(key, count)
     return count
 
@@ -61,13 +68,11 @@ def list_state(*, letter: Letter) -> tuple[str, datetime]:
 
 
 def featured_signatures(*, letter: Letter, limit: int = 12):
-    return list(Signature.objects.public().filter(letter=letter, featured=True).only(*PUBLIC_FIELDS)[:limit])
+    return list(_public().filter(letter=letter, featured=True).only(*PUBLIC_FIELDS)[:limit])
 
 
 def recent_signatures(*, letter: Letter, limit: int = 10):
-    return list(
-        Signature.objects.public().filter(letter=letter).order_by("-approved_at", "-id").only(*PUBLIC_FIELDS)[:limit]
-    )
+    return list(_public().filter(letter=letter).order_by("-approved_at", "-id").only(*PUBLIC_FIELDS)[:limit])
 
 
 # --- The public list: search, filters, keyset pagination -------------------------------------
@@ -114,7 +119,7 @@ def clean_query(text: str, max_length: int = 100) -> str:
 def _matching(*, letter: Letter, q: str, level: str):
     """The public signatures a search and a verification filter select."""
     q = clean_query(q)
-    qs = Signature.objects.public().filter(letter=letter)
+    qs = _public().filter(letter=letter)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(organization__icontains=q))
     if level in Signature.Verification.values:
@@ -152,7 +157,7 @@ def organization_counts(*, letter: Letter, limit: int = 15) -> list[tuple[str, i
         f"letter:{letter.pk}:orgs",
         AGGREGATE_FRESH,
         lambda: list(
-            Signature.objects.public()
+            _public()
             .filter(letter=letter)
             .exclude(organization="")
             .values_list("organization")
@@ -168,7 +173,7 @@ def signatures_per_day(*, letter: Letter, days: int = 60) -> list[tuple]:
     def compute():
         since = timezone.now() - timedelta(days=days)
         return list(
-            Signature.objects.public()
+            _public()
             .filter(letter=letter, created_at__gte=since)
             .annotate(day=TruncDate("created_at"))
             .values_list("day")
@@ -185,7 +190,7 @@ def signatures_per_day(*, letter: Letter, days: int = 60) -> list[tuple]:
 def export_rows(*, letter: Letter, until: datetime | None = None):
     """Approved signatures as public rows (exports.PUBLIC_COLUMNS), oldest approval first,
     streamed in chunks (a server-side cursor on PostgreSQL): memory stays flat however long."""
-    qs = Signature.objects.public().filter(letter=letter)
+    qs = _public().filter(letter=letter)
     if until is not None:
         qs = qs.filter(approved_at__lt=until)
     rows = qs.order_by("approved_at", "id").values_list(*PUBLIC_VALUES)

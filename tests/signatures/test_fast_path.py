@@ -59,3 +59,24 @@ def test_sqlite_or_postgres_the_same_signature_results(letter):
     stored = Signature.objects.get(pk=signature.pk)
     assert created and connection.vendor in ("sqlite", "postgresql")
     assert (stored.title, stored.email, stored.email_base) == ("CISO", "Same@Example.org", "same@example.org")
+
+
+def test_public_reads_go_to_the_replica_when_one_is_set(settings):
+    from signatures.selectors.public import _public
+
+    assert _public().db == "default"
+    settings.DATABASES = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
+    assert _public().db == "replica"
+
+
+def test_the_replica_setting_makes_a_mirrored_alias(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DEBUG": "1", "DATABASE_REPLICA_URL": f"sqlite:///{tmp_path}/replica.db"}
+    code = "from django.conf import settings; r = settings.DATABASES['replica']; print(r['NAME'], r['TEST'])"
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert "replica.db" in out and "'MIRROR': 'default'" in out
