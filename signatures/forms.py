@@ -29,6 +29,7 @@ class SignatureForm(forms.Form):
     name = forms.CharField(
         label="Full name",
         max_length=Signature.NAME_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={
             "required": "Please enter your name.",
             "max_length": f"Please shorten your name to {Signature.NAME_MAX} characters or fewer.",
@@ -37,6 +38,7 @@ class SignatureForm(forms.Form):
     email = forms.EmailField(
         label="Email",
         max_length=Signature.EMAIL_MAX,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         help_text="We email you a link to confirm. Your email is never published.",
         error_messages={
             "required": "Please enter your email address; we send a link to it to confirm your signature.",
@@ -47,12 +49,14 @@ class SignatureForm(forms.Form):
     title = forms.CharField(
         label="Title or role",
         required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
         max_length=Signature.TITLE_MAX,
         error_messages={"max_length": f"Please shorten your title to {Signature.TITLE_MAX} characters or fewer."},
     )
     organization = forms.CharField(
         label="Organization",
         required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         max_length=Signature.ORGANIZATION_MAX,
         help_text="For identification only.",
         error_messages={
@@ -60,8 +64,9 @@ class SignatureForm(forms.Form):
         },
     )
     link = forms.CharField(
-        label="Link (optional)",
+        label="Link",  # the template marks every optional field "(optional)"
         required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "url", "inputmode": "url", "spellcheck": "false"}),
         max_length=Signature.LINK_MAX,
         help_text="A public page that shows who you are, e.g. your profile at your organization.",
         error_messages={"max_length": f"Please use a link of at most {Signature.LINK_MAX} characters."},
