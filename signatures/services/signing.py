@@ -76,43 +76,35 @@ def signature_create(
     so. The caller answers every case alike, so nobody can learn who signed.
     """
     email_normalized = email_normalize(email)
-    signer_marks = signer_reasons(
-        letter=letter, email_normalized=email_normalized, network_hash=network_hash, loaded_form=loaded_form
+    new = Signature(
+        letter=letter,
+        version_id=letter.current_version_id,
+        **signer_fields(name=name, email=email),
+        title=title,
+        organization=organization,
+        link=link,
+        network_hash=network_hash,
+        suspicious_reasons=signer_reasons(
+            letter=letter, email_normalized=email_normalized, network_hash=network_hash, loaded_form=loaded_form
+        ),
     )
     if connection.vendor == "postgresql":
-        signature = Signature(
-            letter=letter,
-            version_id=letter.current_version_id,
-            **signer_fields(name=name, email=email),
-            title=title,
-            organization=organization,
-            link=link,
-            network_hash=network_hash,
-            suspicious_reasons=signer_marks,
-        )
-        inserted = signature_insert_new(signature)
+        inserted = signature_insert_new(new)
         if inserted:  # a new signer: one statement, done
-            signature.pk, outgoing_id = inserted
-            if within_daily_caps(email_base=signature.email_base, network_hash=network_hash):
+            new.pk, outgoing_id = inserted
+            if within_daily_caps(email_base=new.email_base, network_hash=network_hash):
                 hand_over([outgoing_id])
             else:
                 OutgoingEmail.objects.filter(pk=outgoing_id).update(status=OutgoingEmail.Status.CANCELLED)
-            return signature, True
+            return new, True
     with transaction.atomic():
-        reasons = variant_reasons(letter=letter, email_normalized=email_normalized) + signer_marks
+        new.suspicious_reasons = (
+            variant_reasons(letter=letter, email_normalized=email_normalized) + new.suspicious_reasons
+        )
         try:
             with transaction.atomic():
-                signature = Signature.objects.create(
-                    letter=letter,
-                    version_id=letter.current_version_id,
-                    **signer_fields(name=name, email=email),
-                    title=title,
-                    organization=organization,
-                    link=link,
-                    network_hash=network_hash,
-                    suspicious_reasons=reasons,
-                )
-            created = True
+                new.save(force_insert=True)
+            signature, created = new, True
         except IntegrityError:
             signature = (
                 Signature.objects.select_for_update()
@@ -120,38 +112,26 @@ def signature_create(
                 .get(letter=letter, email_normalized=email_normalized)
             )
             created = False
-        if not created:
-            _replace_pending_details(
-                signature,
-                letter=letter,
-                name=name,
-                email=email,
-                title=title,
-                organization=organization,
-                link=link,
-                reasons=reasons,
-            )
+            _replace_pending_details(signature, new)
         kind = Kind.CONFIRM if signature.status == Status.PENDING else Kind.ALREADY_SIGNED
         outgoing_email_queue(signature=signature, kind=kind)
     return signature, created
 
 
-def _replace_pending_details(signature: Signature, *, letter: Letter, name, email, title, organization, link, reasons):
+def _replace_pending_details(signature: Signature, new: Signature) -> bool:
     """While a signature is unconfirmed, the latest details sent with its address replace the
     earlier ones: whoever used the address first (perhaps not its owner) does not decide what
     the owner confirms. Each confirm link names the details it was sent for (tokens.py), so an
     older link cannot confirm these, nor a newer one the old. Returns whether anything changed."""
     if signature.status != Status.PENDING:
         return False
-    new = {"name": name, "title": title, "organization": organization, "link": link}
-    if all(getattr(signature, field) == value for field, value in new.items()):
+    shown = ("name", "title", "organization", "link")
+    if all(getattr(signature, field) == getattr(new, field) for field in shown):
         return False
-    fields = signer_fields(name=name, email=email)
-    for field, value in {**new, "name_key": fields["name_key"], "email": fields["email"]}.items():
-        setattr(signature, field, value)
-    signature.version_id = letter.current_version_id
-    signature.suspicious_reasons = reasons
-    signature.save(update_fields=[*new, "name_key", "email", "version", "suspicious_reasons"])
+    fields = [*shown, "name_key", "email", "version", "suspicious_reasons"]
+    for field in fields:
+        setattr(signature, field, getattr(new, field))
+    signature.save(update_fields=fields)
     return True
 
 
