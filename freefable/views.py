@@ -1,10 +1,13 @@
-"""Site-wide views: the 429 page and the health check."""
+"""Site-wide views: the 429 page, the health check and the favicon."""
 
+import functools
 import logging
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -34,6 +37,18 @@ def _check_broker():
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=0, timeout=2)
+
+
+@functools.cache
+def _favicon() -> bytes:
+    return Path(finders.find("img/favicon.ico")).read_bytes()
+
+
+def favicon(request):
+    """/favicon.ico, where browsers and feed readers look without reading the page."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @never_cache

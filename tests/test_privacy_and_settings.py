@@ -144,3 +144,10 @@ def test_healthz_is_503_when_a_dependency_is_down(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"] == "down"
+
+
+@pytest.mark.django_db
+def test_the_site_has_an_icon_where_browsers_look(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
