@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from signatures.models import Signature
 from signatures.services import signing
+from signatures.services.log import log_sync
 from tests.factories import (
     ApprovedSignatureFactory,
     PendingSignatureFactory,
@@ -344,13 +345,15 @@ def _add_approved(letter, start, count):
         title="A reasonably long job title for the test",
         organization="An organization with a long name",
     )
+    log_sync(letter=letter)  # published as the services publish: logged, so the download follows
 
 
 def _stream_csv(client, letter):
-    """Download the CSV; return its size and the peak Python memory while streaming it."""
+    """Download the CSV; return its size and the peak Python memory while the file is written
+    (the first download after a change; tasks run in-process here) and sent."""
+    tracemalloc.start()
     response = client.get(f"/letters/{letter.slug}/signatures.csv")
     assert response.streaming
-    tracemalloc.start()
     size = sum(len(chunk) for chunk in response.streaming_content)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -417,3 +420,15 @@ def test_a_signatory_cannot_change_the_sign_form(client, letter, text):
     )
     assert response.status_code == 303
     assert Signature.objects.filter(name="Next Signer").exists()
+
+
+@pytest.mark.django_db
+def test_signer_text_in_the_feed_is_text_not_markup(client, letter):
+    """Atom summaries are type="html": a title like <img onerror=...> must arrive escaped, so a
+    feed reader shows it as text (issue 9, item 8)."""
+    ApprovedSignatureFactory(letter=letter, name="Feed Person", title='<img src=x onerror="alert(1)">')
+    xml = client.get(f"/letters/{letter.slug}/feed.atom").content.decode()
+    summary = re.search(r"<summary[^>]*>(.*?)</summary>", xml, re.S).group(1)
+    # XML-decoding once (what a reader does) must leave HTML entities, not a tag.
+    once = summary.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    assert "<img" not in once and "&lt;img" in once
