@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, Value
+from django.utils import timezone
 
 from letter.models import Letter
 
@@ -64,24 +65,77 @@ def _locked_head(letter: Letter) -> LogHead:
     return LogHead.objects.select_for_update().get(letter=letter)
 
 
+class _MissingNodes(LookupError):
+    pass
+
+
 def _hashes(letter: Letter, nodes) -> dict[tlog.Node, bytes]:
-    """The stored hashes of these complete subtrees: two indexed queries whatever their number."""
-    leaves = [index for level, index in nodes if level == 0]
-    above = [(level, index) for level, index in nodes if level > 0]
-    found = {}
-    if leaves:
-        for index, value in LogLeaf.objects.filter(letter=letter, index__in=leaves).values_list("index", "leaf_hash"):
-            found[(0, index)] = bytes(value)
-    if above:
+    """The stored hashes of these complete subtrees, in one query whatever their number (the
+    leaves' own hashes and the nodes above them, by level). _MissingNodes if some do not exist."""
+    nodes = set(nodes)
+    by_level = {}
+    for level, index in nodes:
+        by_level.setdefault(level, []).append(index)
+    leaves = by_level.pop(0, [])
+    query = LogLeaf.objects.filter(letter=letter, index__in=leaves).annotate(level=Value(0))
+    query = query.values_list("level", "index", "leaf_hash")
+    if by_level:
         match = Q()
-        for level, index in above:
-            match |= Q(level=level, index=index)
-        for level, index, value in LogNode.objects.filter(match, letter=letter).values_list("level", "index", "hash"):
-            found[(level, index)] = bytes(value)
-    missing = set(nodes) - found.keys()
-    if missing:  # the head said these exist: the tables disagree, which must never pass quietly
-        raise RuntimeError(f"transparency log of letter {letter.pk} is missing nodes {sorted(missing)[:5]}")
+        for level, indexes in by_level.items():
+            match |= Q(level=level, index__in=indexes)
+        query = query.union(
+            LogNode.objects.filter(match, letter=letter).values_list("level", "index", "hash"), all=True
+        )
+    found = {(level, index): bytes(value) for level, index, value in query}
+    if len(found) != len(nodes):
+        raise _MissingNodes(sorted(nodes - found.keys())[:5])
     return found
+
+
+def _lookup(letter: Letter, nodes, size: int) -> tlog.NodeLookup:
+    """A lookup into the hashes of `nodes` for a tree of `size` leaves. A size the log never had
+    is the caller's mistake (LogError); a node missing inside the log is ours (RuntimeError)."""
+    try:
+        found = _hashes(letter, nodes)
+    except _MissingNodes as exc:
+        if not 0 < size <= log_size(letter=letter):
+            raise _size_error(letter) from exc
+        raise RuntimeError(f"the transparency log of letter {letter.pk} is missing nodes {exc}") from exc
+    return lambda level, index: found[(level, index)]
+
+
+def _size_error(letter: Letter) -> LogError:
+    current = log_size(letter=letter)
+    return LogError(f"the log has {current} leaves; a tree size must be between 1 and {current}")
+
+
+COPY_MIN = 1000  # from this many leaves on, PostgreSQL gets them by COPY, far faster than INSERTs
+
+
+def _insert(letter: Letter, first: int, leaves, hashes, created) -> None:
+    if connection.vendor != "postgresql" or len(leaves) < COPY_MIN:
+        LogLeaf.objects.bulk_create(
+            (
+                LogLeaf(letter=letter, index=first + i, leaf_hash=h, kind=kind, public_id=public_id, data=text)
+                for i, ((kind, public_id, text), h) in enumerate(zip(leaves, hashes, strict=True))
+            ),
+            batch_size=BATCH,
+        )
+        LogNode.objects.bulk_create(
+            (LogNode(letter=letter, level=level, index=index, hash=h) for level, index, h in created), batch_size=BATCH
+        )
+        return
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    leaf_columns = ", ".join(map(quote, ["letter_id", "index", "leaf_hash", "kind", "public_id", "data", "created_at"]))
+    node_columns = ", ".join(map(quote, ["letter_id", "level", "index", "hash"]))
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {quote(LogLeaf._meta.db_table)} ({leaf_columns}) FROM STDIN") as copy:
+            for i, ((kind, public_id, text), h) in enumerate(zip(leaves, hashes, strict=True)):
+                copy.write_row((letter.pk, first + i, h, kind, public_id, text, now))
+        with cursor.copy(f"COPY {quote(LogNode._meta.db_table)} ({node_columns}) FROM STDIN") as copy:
+            for level, index, h in created:
+                copy.write_row((letter.pk, level, index, h))
 
 
 def _append(letter: Letter, leaves: list[tuple[str, str, str]]) -> int:
@@ -92,18 +146,9 @@ def _append(letter: Letter, leaves: list[tuple[str, str, str]]) -> int:
         return head.size
     old = head.size
     hashes = [tlog.leaf_hash(text.encode()) for _kind, _public_id, text in leaves]
-    frontier = _hashes(letter, tlog.frontier(old))
-    created = tlog.append_subtrees(old, lambda level, index: frontier[(level, index)], hashes)
-    LogLeaf.objects.bulk_create(
-        (
-            LogLeaf(letter=letter, index=old + i, leaf_hash=h, kind=kind, public_id=public_id, data=text)
-            for i, ((kind, public_id, text), h) in enumerate(zip(leaves, hashes, strict=True))
-        ),
-        batch_size=BATCH,
-    )
-    LogNode.objects.bulk_create(
-        (LogNode(letter=letter, level=level, index=index, hash=h) for level, index, h in created), batch_size=BATCH
-    )
+    frontier = _lookup(letter, tlog.frontier(old), old)
+    created = tlog.append_subtrees(old, frontier, hashes)
+    _insert(letter, old, leaves, hashes, created)
     head.size = old + len(leaves)
     head.save(update_fields=["size", "updated_at"])
     return head.size
@@ -197,44 +242,40 @@ def log_size(*, letter: Letter) -> int:
     return LogHead.objects.filter(letter=letter).values_list("size", flat=True).first() or 0
 
 
-def _check_size(letter: Letter, size: int) -> None:
-    current = log_size(letter=letter)
-    if not 0 < size <= current:
-        raise LogError(f"the log has {current} leaves; a tree size must be between 1 and {current}")
-
-
 def log_root(*, letter: Letter, size: int) -> bytes:
-    found = _hashes(letter, tlog.covering_subtrees(0, size))
-    return tlog.root_hash(size, lambda level, index: found[(level, index)])
+    if size == 0:
+        return tlog.EMPTY_ROOT
+    return tlog.root_hash(size, _lookup(letter, tlog.covering_subtrees(0, size), size))
 
 
 def inclusion_proof(*, letter: Letter, leaf_hash: bytes, tree_size: int) -> dict:
     """{leaf_index, tree_size, hashes}: the audit path of the first leaf with this hash in the
     tree of `tree_size` leaves. LogError if the size is not the log's or the leaf is not in it."""
-    _check_size(letter, tree_size)
+    if tree_size < 1:
+        raise _size_error(letter)
     index = (
         LogLeaf.objects.filter(letter=letter, leaf_hash=leaf_hash, index__lt=tree_size)
         .order_by("index")
         .values_list("index", flat=True)
         .first()
     )
+    ranges = tlog.inclusion_path_ranges(index, tree_size) if index is not None else []
+    lookup = _lookup(letter, tlog.proof_subtrees(ranges) | set(tlog.covering_subtrees(0, tree_size)[-1:]), tree_size)
     if index is None:
         raise LeafNotFound(f"no leaf with this hash in the first {tree_size} leaves of the log")
-    ranges = tlog.inclusion_path_ranges(index, tree_size)
-    found = _hashes(letter, tlog.proof_subtrees(ranges))
-    hashes = tlog.range_hashes(ranges, lambda level, i: found[(level, i)])
+    hashes = tlog.range_hashes(ranges, lookup)
     return {"leaf_index": index, "tree_size": tree_size, "hashes": [h.hex() for h in hashes]}
 
 
 def consistency_proof(*, letter: Letter, first: int, second: int) -> dict:
     """{first, second, hashes}: the proof that the tree of `second` leaves extends the tree of
     `first` leaves (RFC 9162 2.1.4)."""
-    _check_size(letter, second)
     if not 0 < first <= second:
         raise LogError(f"first must be between 1 and second ({second})")
     ranges = tlog.consistency_path_ranges(first, second)
-    found = _hashes(letter, tlog.proof_subtrees(ranges))
-    hashes = tlog.range_hashes(ranges, lambda level, i: found[(level, i)])
+    # the tree's last subtree too, so that a size the log never had is told apart
+    lookup = _lookup(letter, tlog.proof_subtrees(ranges) | set(tlog.covering_subtrees(0, second)[-1:]), second)
+    hashes = tlog.range_hashes(ranges, lookup)
     return {"first": first, "second": second, "hashes": [h.hex() for h in hashes]}
 
 
