@@ -18,12 +18,14 @@ import re
 import shutil
 import struct
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
+from django.utils import timezone
 
 from signatures.models import Signature, WatchlistEntry
 from tests.factories import ApprovedSignatureFactory, LetterFactory, VerifiedSignatureFactory
@@ -40,6 +42,13 @@ DOCS = ROOT / "docs"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "a-long-moderator-password"
+
+
+def demo_letter(**fields):
+    """The demo letter's real text (demo/letter.md): a page as long as a real letter's."""
+    title, _, body = (ROOT / "demo" / "letter.md").read_text().partition("\n")
+    return LetterFactory(title=title.removeprefix("# ").strip(), body=body.strip(), is_primary=True, **fields)
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,8 +95,7 @@ class Journey:
         assert self.csp_errors == [], f"CSP blocked something on {name}: {self.csp_errors}"
         page.screenshot(path=self.shots / f"{len(self.visited):02d}-{name}.png", full_page=True)
         if readme and os.environ.get("README_SCREENSHOTS"):
-            # The first screen, as a person sees it: what the README shows.
-            page.evaluate("window.scrollTo(0, 0)")
+            # The screen as the person sees it at this step (after an error: the focused summary).
             page.screenshot(path=DOCS / readme)
 
     def focused(self) -> dict:
@@ -134,9 +142,13 @@ def journey(browser, tmp_path, live_server):
 def test_a_signer_on_a_phone_reads_signs_fixes_an_error_confirms_and_shares(journey, live_server, mailoutbox, settings):
     settings.SITE_URL = live_server.url
     settings.FORM_MIN_SECONDS = 0  # this person types faster than the bot trap allows
-    letter = LetterFactory(title="Let defenders use the best tools", is_primary=True)
-    ApprovedSignatureFactory(letter=letter, name="Ada Example", featured=True)
-    ApprovedSignatureFactory(letter=letter, name="Bruno Sample", organization="A Very Long Organization Name Ltd")
+    letter = demo_letter(addressees="AI export regulators and lawmakers")
+    ApprovedSignatureFactory(
+        letter=letter, name="Ada Example", title="CISO", organization="Example Health", featured=True
+    )
+    ApprovedSignatureFactory(
+        letter=letter, name="Bruno Sample", title="Maintainer", organization="A Very Long Organization Name Ltd"
+    )
     j = journey(PHONE, "signer")
     page = j.page
 
@@ -203,10 +215,12 @@ def test_a_signer_on_a_phone_reads_signs_fixes_an_error_confirms_and_shares(jour
 
 
 def test_a_keyboard_user_reaches_the_form_in_a_few_key_presses(journey, live_server):
-    LetterFactory(is_primary=True)
+    letter = demo_letter()
+    ApprovedSignatureFactory(letter=letter, name="Ada Example", title="CISO", organization="Example Health")
     j = journey(DESKTOP, "keyboard")
     page = j.page
     page.goto("/")
+    j.check("letter", readme="desktop-letter.png")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Tab")
@@ -383,7 +397,12 @@ def test_every_public_page_fits_a_phone_and_passes_axe(journey, live_server):
     """Badges, filters, the press page's chart and the digests table at 375 px (issue 12)."""
     from signatures.models import DailyDigest
 
-    letter = LetterFactory(is_primary=True)
+    letter = demo_letter()
+    now = timezone.now()
+    for days_ago, n in [(6, 2), (5, 9), (4, 14), (3, 6), (1, 3)]:  # a week of signing for the chart
+        for _ in range(n):
+            s = ApprovedSignatureFactory(letter=letter)
+            Signature.objects.filter(pk=s.pk).update(created_at=now - timedelta(days=days_ago))
     long_org = "The International Association of Extraordinarily Long Organization Names"
     ApprovedSignatureFactory(letter=letter, featured=True, organization=long_org, verification="moderator")
     ApprovedSignatureFactory(letter=letter, name="Zoë Ångström", link="https://example.org/" + "x" * 80)

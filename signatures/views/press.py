@@ -104,4 +104,8 @@ def _bar_chart(per_day, total: int):
         "top": max(r["n"] for r in rows),
         "total": rows[-1]["total"],
         "end": rows[-1],
+        # The total's label sits above the last point, and above that day's own value if both are there.
+        "end_label_y": round(
+            min(rows[-1]["ty"] - 8, rows[-1]["ly"] - 16 if rows[-1]["show_value"] else rows[-1]["ty"] - 8), 1
+        ),
     }
