@@ -251,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signatures.tasks.erase_unconfirmed",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Letters scheduled to go live (go_live_at) do so within a minute; `make run` has no beat and
+    # runs `publish_scheduled --every 60` instead.
+    "publish-scheduled-letters": {
+        "task": "moderation.tasks.publish_scheduled_letters",
+        "schedule": 60.0,
+    },
 }
 if OUTBOX_RELAY:
     CELERY_BEAT_SCHEDULE["relay-outbox"] = {"task": "signatures.tasks.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS}

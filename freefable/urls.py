@@ -13,6 +13,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", include(letter_patterns)),
     path("", include("signatures.urls")),
+    path("", include("signatures.launch_urls")),
     path("moderation/", include("moderation.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -18,10 +18,13 @@ class LetterVersionInline(admin.TabularInline):
 
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "published", "is_primary", "current_version", "updated_at"]
-    list_filter = ["published", "is_primary"]
+    list_display = ["title", "slug", "state", "go_live_at", "is_primary", "current_version", "updated_at"]
+    list_filter = ["state", "is_primary"]
     prepopulated_fields = {"slug": ["title"]}
-    fields = ["title", "slug", "addressees", "summary", "body", "published", "is_primary", "press_contact"]
+    fields = ["title", "slug", "addressees", "summary", "body", "state", "go_live_at", "is_primary", "press_contact"]
+    # The state changes only through the launch actions (moderation/admin.py), which audit the
+    # change and drop the cached pages; a plain field edit would do neither.
+    readonly_fields = ["state"]
     inlines = [LetterVersionInline]
 
     def save_model(self, request, obj, form, change):

@@ -33,3 +33,20 @@ def letter_get_published(*, slug: str | None = None) -> Letter:
 def forget_letter(*slugs: str) -> None:
     cache.delete_many([_key(None), *(_key(s) for s in slugs)])
     _local.clear()  # this worker at once; the others within LOCAL_TTL
+
+
+def letter_get_open(*, slug: str) -> Letter:
+    """A letter people may be signing: a public one (through the cache above), or one that is
+    collecting by invitation (from the database: few requests, and never shown to the public).
+    404 for a draft or an unknown slug."""
+    try:
+        return letter_get_published(slug=slug)
+    except Http404:
+        letter = (
+            Letter.objects.filter(slug=slug, state=Letter.State.COLLECTING, current_version__isnull=False)
+            .select_related("current_version")
+            .first()
+        )
+        if letter is None:
+            raise
+        return letter

@@ -57,8 +57,10 @@ def letter_load(*, slug: str, text: str, primary: bool = False, publish: bool = 
     letter = Letter.objects.select_for_update().filter(slug=slug).first() or Letter(slug=slug)
     letter.title = title
     letter.body = body
-    if publish:
-        letter.published = True
+    if publish and letter.state == Letter.State.DRAFT:
+        # A letter that is collecting (or already live or closed) keeps its launch state:
+        # reloading its text must not publish it early.
+        letter.state = Letter.State.LIVE
     if primary:
         letter.is_primary = True
     if not letter.summary:

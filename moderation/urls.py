@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import launch_views, views
 
 app_name = "moderation"
 
@@ -19,4 +19,13 @@ urlpatterns = [
     path("watchlist/add/", views.watchlist_create, name="watchlist_add"),
     path("watchlist/<int:pk>/remove/", views.watchlist_delete, name="watchlist_remove"),
     path("<int:pk>/confirm-domain/", views.confirm_domain, name="confirm_domain"),
+    # A letter's launch: state, go-live time, invitation links, press previews.
+    path("letters/", launch_views.letters, name="launch_letters"),
+    path("letters/<int:pk>/", launch_views.launch_page, name="launch"),
+    path("letters/<int:pk>/state/", launch_views.set_state, name="launch_state"),
+    path("letters/<int:pk>/schedule/", launch_views.schedule, name="launch_schedule"),
+    path("letters/<int:pk>/invitations/", launch_views.invitation_create, name="invitation_create"),
+    path("invitations/<int:pk>/revoke/", launch_views.invitation_revoke, name="invitation_revoke"),
+    path("letters/<int:pk>/previews/", launch_views.preview_create, name="preview_create"),
+    path("previews/<int:pk>/expire/", launch_views.preview_expire, name="preview_expire"),
 ]

@@ -25,12 +25,15 @@ def absolute(path: str) -> str:
 
 
 def signature_links(signature: Signature) -> dict:
-    """Absolute confirm and withdraw links for a signature, made fresh each time."""
+    """Absolute confirm and "your signature" links for a signature, made fresh each time. The
+    "your signature" page (status, corrections, withdrawal) takes the withdraw token."""
+    withdraw_token = make_withdraw_token(signature.public_id)
     return {
         "confirm_url": absolute(
             reverse("signatures:confirm", args=[make_confirm_token(signature.public_id, details_digest(signature))])
         ),
-        "withdraw_url": absolute(reverse("signatures:withdraw", args=[make_withdraw_token(signature.public_id)])),
+        "withdraw_url": absolute(reverse("signatures:withdraw", args=[withdraw_token])),
+        "signature_url": absolute(reverse("launch:your_signature", args=[withdraw_token])),
         "letter_url": absolute(signature.letter.get_absolute_url()),
     }
 

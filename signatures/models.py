@@ -66,6 +66,9 @@ class Signature(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     verification = models.CharField(max_length=10, choices=Verification.choices, default=Verification.NONE)
     featured = models.BooleanField(default=False)
+    # The signer's choice on "your signature": their title and organization only say who they
+    # are, not that the organization signs (shown beside the name in public and in the JSON).
+    identification_only = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     verified_at = models.DateTimeField(null=True, blank=True)

@@ -30,7 +30,7 @@ class LetterFactory(factory.django.DjangoModelFactory):
     addressees = "The people in charge"
     summary = "We ask for something reasonable."
     body = "We, the undersigned, ask for **something reasonable**.\n\nThank you."
-    published = True
+    state = Letter.State.LIVE
     is_primary = False
 
     @classmethod

@@ -39,7 +39,7 @@ def test_sign_email_confirm_with_a_real_worker_and_smtp(celery_worker_factory, s
     text = message_text(message)
     confirm = re.search(r"(http://\S+/confirm/\S+/)", text).group(1)
     assert confirm.startswith(live_server.url)
-    assert re.search(r"http://\S+/withdraw/\S+/", text)
+    assert re.search(r"http://\S+/your-signature/\S+/", text)
 
     status, _, page = browser.request(confirm)
     assert status == 200 and "Confirm my signature" in page

@@ -55,8 +55,8 @@ def audit_actor(event) -> str:
     """Who acted: the moderator's email, or the signer for their own withdrawal."""
     if event.actor_email:
         return event.actor_email
-    if event.action == "withdraw":
-        return "The signer"
+    if event.action == "withdraw" or (event.action == "edit" and event.actor_id is None):
+        return "The signer"  # withdrawn, or corrected on "your signature"
     if event.action == "import":
         return "An import from the command line"
     return "Unknown (account deleted)"

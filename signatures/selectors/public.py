@@ -33,6 +33,7 @@ PUBLIC_FIELDS = (
     "link",
     "verification",
     "featured",
+    "identification_only",
     "approved_at",
     "created_at",
 )

@@ -26,7 +26,7 @@ from django_ratelimit.decorators import ratelimit
 from freefable.http import limit, see_other
 from freefable.ratelimits import client_ip
 from letter.models import Letter
-from letter.selectors import letter_get_published
+from letter.selectors import letter_get_open, letter_get_published
 
 from .. import abuse
 from ..forms import SignatureForm
@@ -34,7 +34,10 @@ from ..models import Signature
 from ..selectors import cache as page_cache
 from ..selectors.public import featured_signatures, public_count, recent_signatures
 from ..services import signing
+from ..services.launch import InvitationRefused, signature_create_invited
+from ..signer_forms import InvitedSignatureForm
 from ..tokens import details_digest, read_confirm_token, read_withdraw_token
+from . import launch
 
 
 def _people(letter: Letter) -> tuple:
@@ -154,11 +157,14 @@ def _address_sent_to(request) -> dict | None:
 @ratelimit(group="sign-ip", key="ip", rate=limit("sign_ip"), method="POST", block=True)
 @ratelimit(group="sign-email", key=email_key, rate=email_rate, method="POST", block=True)
 def sign(request, slug):
-    letter = letter_get_published(slug=slug)
+    letter = letter_get_open(slug=slug)  # live, closed, or collecting (by invitation)
     if request.method == "GET":  # a bookmarked or reloaded form address
         return HttpResponseRedirect(letter.get_absolute_url() + "#sign")
     if _cross_site(request):
         raise PermissionDenied("Signing is only possible from this site's own form.")
+    refusal, invitation = launch.sign_gate(request, letter)
+    if refusal is not None:
+        return refusal
     done = see_other(reverse("signatures:check_email", kwargs={"slug": letter.slug}))
     trap = abuse.trap_reason(request.POST)
     if trap:
@@ -167,22 +173,43 @@ def sign(request, slug):
         return done
     form = SignatureForm(request.POST)
     if not form.is_valid():
+        if invitation is not None:  # the invitation page again, its token kept in the form
+            form = InvitedSignatureForm(request.POST)
+            form.is_valid()
+            context = launch.invitation_context(letter, invitation, form)
+            return launch.private_page(request, "signatures/invitation.html", context, status=400)
         response = render(request, "letter/detail.html", _letter_context(letter, form), status=400)
         return page_cache.mark_private(response)
-    signing.signature_create(
-        letter=letter,
-        network_hash=abuse.network_hash(client_ip(request)),
-        loaded_form=bool(request.POST.get("ts")),
+    fields = {
+        "network_hash": abuse.network_hash(client_ip(request)),
+        "loaded_form": bool(request.POST.get("ts")),
         **form.cleaned_data,
-    )
+    }
+    try:
+        if invitation is None:
+            signing.signature_create(letter=letter, **fields)
+        else:
+            signature_create_invited(invitation=invitation, **fields)
+    except InvitationRefused as exc:  # its last use went to someone else a moment ago
+        if letter.state != Letter.State.LIVE:
+            return launch.refused(request, letter, exc.reason, 410)
+        signing.signature_create(letter=letter, **fields)
     _remember_address(done, request, letter, form.cleaned_data["email"])
     return done
 
 
+def _open_letter_page(request, slug, template, context):
+    """A signer's page about a letter that may be collecting: private, and not indexed until
+    the letter is public."""
+    letter = letter_get_open(slug=slug)  # never a draft's title
+    context = {**context, "letter": letter, "noindex": not letter.published}
+    response = page_cache.mark_private(render(request, template, context))
+    return response if letter.published else launch.noindex(response)
+
+
 def check_email(request, slug):
-    letter = letter_get_published(slug=slug)
-    context = {"letter": letter, "sent": _address_sent_to(request), "cooldown": settings.EMAIL_RESEND_COOLDOWN}
-    return page_cache.mark_private(render(request, "signatures/check_email.html", context))
+    context = {"sent": _address_sent_to(request), "cooldown": settings.EMAIL_RESEND_COOLDOWN}
+    return _open_letter_page(request, slug, "signatures/check_email.html", context)
 
 
 def _signature_for(public_id: str) -> Signature:
@@ -230,8 +257,7 @@ def confirm_resend(request, token):
 
 
 def confirmed(request, slug):
-    letter = letter_get_published(slug=slug)  # never a draft's title
-    return render(request, "signatures/confirmed.html", {"letter": letter})
+    return _open_letter_page(request, slug, "signatures/confirmed.html", {})
 
 
 @require_http_methods(["GET", "POST"])
@@ -252,5 +278,4 @@ def withdraw(request, token):
 
 
 def withdrawn(request, slug):
-    letter = letter_get_published(slug=slug)  # never a draft's title
-    return render(request, "signatures/withdraw_done.html", {"letter": letter})
+    return _open_letter_page(request, slug, "signatures/withdraw_done.html", {})

@@ -246,7 +246,7 @@ def test_approve_publishes_notifies_and_is_audited(
 
     assert len(mailoutbox) == 1
     assert "now public" in mailoutbox[0].subject
-    assert "/withdraw/" in mailoutbox[0].body
+    assert "/your-signature/" in mailoutbox[0].body
 
     # A second click changes nothing and sends nothing.
     with django_capture_on_commit_callbacks(execute=True):

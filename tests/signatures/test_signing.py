@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from letter.models import Letter
 from signatures.models import OutgoingEmail, Signature
 from tests.factories import ApprovedSignatureFactory, LetterFactory
 
@@ -53,7 +54,7 @@ def test_root_serves_primary_letter(client):
 
 @pytest.mark.django_db
 def test_unpublished_letter_is_not_found(client):
-    draft = LetterFactory(published=False)
+    draft = LetterFactory(state=Letter.State.DRAFT)
     assert client.get(draft.get_absolute_url()).status_code == 404
     assert sign(client, draft).status_code == 404
 
@@ -78,7 +79,7 @@ def test_valid_signature_redirects_to_check_email_and_sends_link(
     assert message.to == ["Jane.Doe@Example.org"]
     assert "Confirm your signature" in message.subject
     assert "http://testserver/confirm/" in message.body
-    assert "http://testserver/withdraw/" in message.body
+    assert "http://testserver/your-signature/" in message.body
     html = message.alternatives[0][0]
     assert "http://testserver/confirm/" in html
 

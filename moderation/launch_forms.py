@@ -1,0 +1,48 @@
+"""Forms of the launch page: state, schedule, invitations and press previews. They check input
+and never write; moderation/launch_views.py calls the services."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from letter.models import Letter
+
+LABEL_MAX = 200
+PREVIEW_DAYS_MAX = 60
+
+
+class StateForm(forms.Form):
+    state = forms.ChoiceField(choices=Letter.State.choices)
+
+
+class ScheduleForm(forms.Form):
+    go_live_at = forms.DateTimeField(
+        label="Goes live at (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        # A value without a zone is read in TIME_ZONE, which is UTC: what the label says.
+        help_text="Empty: it goes live only when you press 'Make live'.",
+    )
+
+
+class InvitationForm(forms.Form):
+    label = forms.CharField(
+        max_length=LABEL_MAX,
+        help_text="Who it is for: a person's name for a personal link, or a group for a shared one.",
+    )
+    max_uses = forms.IntegerField(
+        label="Signatures it allows",
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        help_text="1 for one invitee; empty for a shared link without a limit.",
+    )
+
+
+class PressPreviewForm(forms.Form):
+    label = forms.CharField(max_length=LABEL_MAX, help_text="Who it is for, e.g. a newsroom or a journalist.")
+    days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=PREVIEW_DAYS_MAX, initial=7)
+
+    def expires_at(self):
+        return timezone.now() + timedelta(days=self.cleaned_data["days"])

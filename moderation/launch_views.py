@@ -1,0 +1,144 @@
+"""The organizers' launch page: a letter's state (draft, collecting, live, closed), its go-live
+time, its invitation links and its press preview links. Moderators only; every POST goes
+through a form and one service, then back to the page."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from letter.models import Invitation, Letter, PressPreview
+from signatures.services import launch
+
+from .accounts import moderator_required
+from .launch_forms import InvitationForm, PressPreviewForm, ScheduleForm, StateForm
+
+State = Letter.State
+# The buttons each state offers, in the order shown.
+ACTIONS = {
+    State.DRAFT: [(State.COLLECTING, "Start collecting by invitation"), (State.LIVE, "Make live now")],
+    State.COLLECTING: [(State.LIVE, "Make live now"), (State.DRAFT, "Back to draft")],
+    State.LIVE: [(State.CLOSED, "Close the letter")],
+    State.CLOSED: [(State.LIVE, "Reopen")],
+}
+
+
+def _page(letter_pk: int):
+    return redirect("moderation:launch", pk=letter_pk)
+
+
+def _errors(request, form_or_exc) -> None:
+    if isinstance(form_or_exc, ValidationError):
+        messages.error(request, " ".join(form_or_exc.messages))
+        return
+    for errors in form_or_exc.errors.values():
+        messages.error(request, " ".join(errors))
+
+
+@moderator_required
+def letters(request):
+    return render(request, "moderation/launch_letters.html", {"letters": Letter.objects.all()})
+
+
+@moderator_required
+def launch_page(request, pk):
+    letter = get_object_or_404(Letter, pk=pk)
+    context = {
+        "letter": letter,
+        "actions": ACTIONS[letter.state],
+        "schedule_form": ScheduleForm(initial={"go_live_at": letter.go_live_at}),
+        "invitation_form": InvitationForm(),
+        "preview_form": PressPreviewForm(),
+        "invitations": letter.invitations.all(),
+        "previews": letter.press_previews.all(),
+        "changes": letter.state_changes.all()[:50],
+        "can_invite": letter.state in (State.DRAFT, State.COLLECTING),
+        "base": request.build_absolute_uri("/").rstrip("/"),
+    }
+    return render(request, "moderation/launch.html", context)
+
+
+@moderator_required
+@require_POST
+def set_state(request, pk):
+    letter = get_object_or_404(Letter, pk=pk)
+    form = StateForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return _page(pk)
+    try:
+        letter, changed = launch.letter_set_state(letter=letter, state=form.cleaned_data["state"], actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        if changed:
+            messages.success(request, f"The letter is now {letter.get_state_display().lower()}.")
+    return _page(pk)
+
+
+@moderator_required
+@require_POST
+def schedule(request, pk):
+    letter = get_object_or_404(Letter, pk=pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return _page(pk)
+    try:
+        letter = launch.letter_schedule(letter=letter, go_live_at=form.cleaned_data["go_live_at"], actor=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        when = letter.go_live_at
+        messages.success(request, f"Goes live at {when:%Y-%m-%d %H:%M} UTC." if when else "No go-live time set.")
+    return _page(pk)
+
+
+@moderator_required
+@require_POST
+def invitation_create(request, pk):
+    letter = get_object_or_404(Letter, pk=pk)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return _page(pk)
+    try:
+        invitation = launch.invitation_create(letter=letter, actor=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, f"Invitation link made for {invitation.label}.")
+    return _page(pk)
+
+
+@moderator_required
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(Invitation, pk=pk)
+    if launch.invitation_revoke(invitation_id=invitation.pk, actor=request.user):
+        messages.success(request, f"The link for {invitation.label} no longer works.")
+    return _page(invitation.letter_id)
+
+
+@moderator_required
+@require_POST
+def preview_create(request, pk):
+    letter = get_object_or_404(Letter, pk=pk)
+    form = PressPreviewForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return _page(pk)
+    preview = launch.press_preview_create(
+        letter=letter, label=form.cleaned_data["label"], expires_at=form.expires_at(), actor=request.user
+    )
+    messages.success(request, f"Press preview link made for {preview.label}.")
+    return _page(pk)
+
+
+@moderator_required
+@require_POST
+def preview_expire(request, pk):
+    preview = get_object_or_404(PressPreview, pk=pk)
+    if launch.press_preview_expire(preview_id=preview.pk, actor=request.user):
+        messages.success(request, f"The preview link for {preview.label} no longer works.")
+    return _page(preview.letter_id)
