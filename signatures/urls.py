@@ -33,6 +33,7 @@ urlpatterns = [
     path("letters/<slug:slug>/log/key", log.key, name="log_key"),
     path("letters/<slug:slug>/log/proof", log.proof, name="log_proof"),
     path("letters/<slug:slug>/log/consistency", log.consistency, name="log_consistency"),
+    path("letters/<slug:slug>/log/leaves", log.leaves, name="log_leaves"),
     path("confirm/<str:token>/", signing.confirm, name="confirm"),
     path("confirm/<str:token>/new-link/", signing.confirm_resend, name="confirm_resend"),
     path("withdraw/<str:token>/", signing.withdraw, name="withdraw"),

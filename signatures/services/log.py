@@ -279,6 +279,20 @@ def consistency_proof(*, letter: Letter, first: int, second: int) -> dict:
     return {"first": first, "second": second, "hashes": [h.hex() for h in hashes]}
 
 
+LEAVES_PAGE_MAX = 65_536  # leaf hashes in one answer: 2 MiB
+
+
+def leaf_hashes(*, letter: Letter, start: int, count: int) -> bytes:
+    """The hashes of leaves start .. start + count - 1, concatenated (32 bytes each): what a
+    checker needs to rebuild the whole tree and check a long list in one pass."""
+    if not 0 < count <= LEAVES_PAGE_MAX:
+        raise LogError(f"count must be between 1 and {LEAVES_PAGE_MAX}")
+    if start < 0 or start + count > log_size(letter=letter):
+        raise LogError(f"the log has {log_size(letter=letter)} leaves; ask only for leaves it has")
+    rows = LogLeaf.objects.filter(letter=letter, index__gte=start, index__lt=start + count).order_by("index")
+    return b"".join(bytes(value) for value in rows.values_list("leaf_hash", flat=True))
+
+
 # --- Checkpoints -------------------------------------------------------------------------------
 
 _DEV_KEY_LABEL = b"freefable transparency log development key\n"

@@ -97,6 +97,18 @@ def proof(request, slug):
 
 
 @require_GET
+def leaves(request, slug):
+    """?start=S&count=C: the hashes of leaves S .. S+C-1, 32 bytes each, concatenated."""
+    letter = letter_get_published(slug=slug)
+    try:
+        start, count = _number(request, "start"), _number(request, "count")
+        body = log.leaf_hashes(letter=letter, start=start, count=count)
+    except (BadRequest, log.LogError) as exc:
+        return _problem(str(exc), 400)
+    return _shared(HttpResponse(body, content_type="application/octet-stream"), FOREVER)
+
+
+@require_GET
 def consistency(request, slug):
     """?first=M&second=N: {first, second, hashes (hex)}, the proof that N extends M."""
     letter = letter_get_published(slug=slug)

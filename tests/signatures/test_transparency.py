@@ -191,6 +191,8 @@ def test_proofs_over_http_verify(client, letter):
     assert "immutable" in response["Cache-Control"]
     hashes = [bytes.fromhex(h) for h in response.json()["hashes"]]
     assert tlog.verify_consistency(6, 11, first.root, second.root, hashes)
+    body = client.get(log_url(letter, "leaves"), {"start": 0, "count": 11}).content
+    assert tlog.MemoryTree(body[i : i + 32] for i in range(0, len(body), 32)).root() == second.root
 
 
 @pytest.mark.django_db
@@ -210,6 +212,9 @@ def test_proofs_over_http_verify(client, letter):
         ("consistency", {"first": "1"}, 400, "'second' must be"),
         ("consistency", {"first": "1", "second": "3"}, 400, "between 1 and 2"),
         ("checkpoints", {"before": "x"}, 400, "'before' must be"),
+        ("leaves", {"start": "0", "count": "3"}, 400, "ask only for leaves it has"),
+        ("leaves", {"start": "0", "count": "0"}, 400, "count must be between 1 and 65536"),
+        ("leaves", {"start": "0"}, 400, "'count' must be"),
     ],
 )
 def test_bad_parameters_get_a_readable_400(client, letter, what, params, status, message):
@@ -412,6 +417,12 @@ def test_an_altered_row_or_another_key_fails(live_server, client, tmp_path):
     lines[3] = third.replace("Person", "Persona", 1)
     altered.write_bytes("\r\n".join(lines).encode())  # without the BOM, as an editor may save it
     result = verify_list(altered, *site)
+    assert result.returncode == 1
+    assert f"FAILED: line 4 (id {third.split(',')[0]}): not in the log at size 4" in result.stderr
+    # the same with the whole tree rebuilt from the leaf hashes (the way for long lists)
+    result = verify_list(good, *site, "--whole-tree")
+    assert result.returncode == 0 and "every leaf hash fetched, the tree rebuilt" in result.stdout
+    result = verify_list(altered, *site, "--whole-tree")
     assert result.returncode == 1
     assert f"FAILED: line 4 (id {third.split(',')[0]}): not in the log at size 4" in result.stderr
 

@@ -95,7 +95,34 @@ def read_rows(path: Path):
             raise Failed(f"{path} is not a readable UTF-8 CSV (line {reader.line_num}): {exc}") from exc
 
 
-def verify(*, csv_path: Path, site: Site, slug: str, checkpoint_note: str | None, vkey: str | None) -> str:
+PAGE = 65_536  # leaf hashes per request in --whole-tree mode (the site's maximum)
+
+
+def check_against_whole_tree(site: Site, reference: tlog.Checkpoint, rows) -> int:
+    """Fetch every leaf hash up to the checkpoint's size, rebuild the tree, and check it is the
+    checkpoint's; then every row's hash must be one of those leaves. For long lists: a few
+    dozen requests instead of one proof per row."""
+    tree = tlog.MemoryTree()
+    for start in range(0, reference.size, PAGE):
+        count = min(PAGE, reference.size - start)
+        body = site.get("leaves", start=start, count=count)
+        if len(body) != 32 * count:
+            raise Failed(f"the site sent {len(body)} bytes for {count} leaf hashes from {start}")
+        tree.append([body[i : i + 32] for i in range(0, len(body), 32)])
+    if reference.size and tree.root() != reference.root:
+        raise Failed(f"the leaves the site serves do not make the signed tree of size {reference.size}")
+    known = set(tree.levels[0])
+    count = 0
+    for number, public_id, leaf in rows:
+        if leaf not in known:
+            raise Failed(f"line {number} (id {public_id or '?'}): not in the log at size {reference.size}")
+        count += 1
+    return count
+
+
+def verify(
+    *, csv_path: Path, site: Site, slug: str, checkpoint_note: str | None, vkey: str | None, whole_tree: bool = False
+) -> str:
     """Check everything; return a one-line summary, or raise Failed naming the first failure."""
     try:
         verifier = tlog.Verifier.from_vkey(vkey or site.get("key").decode("utf-8", "replace"))
@@ -124,6 +151,12 @@ def verify(*, csv_path: Path, site: Site, slug: str, checkpoint_note: str | None
                 )
         grown = f"; the log has only grown since (size {reference.size} -> {latest.size})"
 
+    def summary(count: int, how: str) -> str:
+        return (
+            f"OK: all {count} rows of {csv_path.name} are in the log of {slug!r} at size {reference.size} "
+            f"({how}), signed by {verifier.name}+{verifier.key_id.hex()}{grown}"
+        )
+
     def check(item):
         number, public_id, leaf = item
         where = f"line {number} (id {public_id or '?'})"
@@ -137,6 +170,9 @@ def verify(*, csv_path: Path, site: Site, slug: str, checkpoint_note: str | None
         return None
 
     rows = read_rows(csv_path)
+    if whole_tree:
+        count = check_against_whole_tree(site, reference, rows)
+        return summary(count, "every leaf hash fetched, the tree rebuilt")
     if reference.size == 0:
         first = next(rows, None)
         if first is not None:
@@ -149,10 +185,7 @@ def verify(*, csv_path: Path, site: Site, slug: str, checkpoint_note: str | None
                 if problem:
                     raise Failed(problem)
             count += len(chunk)
-    return (
-        f"OK: all {count} rows of {csv_path.name} are in the log of {slug!r} at size {reference.size}, "
-        f"signed by {verifier.name}+{verifier.key_id.hex()}{grown}"
-    )
+    return summary(count, "an inclusion proof per row")
 
 
 class Command(BaseCommand):
@@ -180,7 +213,14 @@ class Command(BaseCommand):
             "got earlier or elsewhere is stronger than fetching it from the site you are checking.",
         )
 
-    def handle(self, *args, file, site, letter, checkpoint, key, **options):
+        parser.add_argument(
+            "--whole-tree",
+            action="store_true",
+            help="fetch every leaf hash and rebuild the whole tree instead of asking for a proof per row: "
+            "faster for long lists (about 2 MB per 65,536 leaves)",
+        )
+
+    def handle(self, *args, file, site, letter, checkpoint, key, whole_tree, **options):
         try:
             note = None
             if checkpoint is not None:
@@ -188,7 +228,14 @@ class Command(BaseCommand):
                     note = checkpoint.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as exc:
                     raise Failed(f"cannot read {checkpoint}: {exc}") from exc
-            summary = verify(csv_path=file, site=Site(site, letter), slug=letter, checkpoint_note=note, vkey=key)
+            summary = verify(
+                csv_path=file,
+                site=Site(site, letter),
+                slug=letter,
+                checkpoint_note=note,
+                vkey=key,
+                whole_tree=whole_tree,
+            )
         except Failed as exc:
             raise CommandError(f"FAILED: {exc}", returncode=1) from exc
         self.stdout.write(summary)
