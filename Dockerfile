@@ -13,6 +13,8 @@ RUN DEBUG=0 SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home freefable
+# The list's download files (EXPORTS_DIR in compose): a new volume takes this owner.
+RUN mkdir -p /srv/exports && chown freefable /srv/exports
 USER freefable
 EXPOSE 8000
 CMD ["gunicorn", "freefable.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -261,6 +261,22 @@ CELERY_BEAT_SCHEDULE = {
 if OUTBOX_RELAY:
     CELERY_BEAT_SCHEDULE["relay-outbox"] = {"task": "signatures.tasks.relay_outbox", "schedule": OUTBOX_RELAY_SECONDS}
 
+# --- Downloads: the whole list as files (signatures/services/downloads.py) -----------------
+
+# Where a task writes them. Web and worker share it (a volume in compose; the proxy reads it).
+EXPORTS_DIR = Path(env.str("EXPORTS_DIR", default=str(BASE_DIR / "var" / "exports")))
+# The proxy's internal location for that folder (deploy/nginx.conf): the app answers with
+# X-Accel-Redirect and nginx sends the bytes. Empty: the app sends them itself.
+EXPORTS_ACCEL_REDIRECT = env.str("EXPORTS_ACCEL_REDIRECT", default="")
+# A download that finds its file behind the list queues one rebuild this many seconds later
+# (changes meanwhile share it); beat also looks every EXPORTS_REFRESH_SECONDS.
+EXPORTS_DEBOUNCE_SECONDS = env.int("EXPORTS_DEBOUNCE_SECONDS", default=2)
+EXPORTS_REFRESH_SECONDS = env.float("EXPORTS_REFRESH_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["refresh-downloads"] = {
+    "task": "signatures.tasks.refresh_downloads",
+    "schedule": EXPORTS_REFRESH_SECONDS,
+}
+
 # --- Email ----------------------------------------------------------------------------------
 
 EMAIL_URL = env.str("EMAIL_URL", default="")

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from letter.models import Letter
 
-from .services import digests, outbox, signing
+from .services import digests, downloads, outbox, signing
 
 logger = logging.getLogger(__name__)
 
@@ -81,3 +81,11 @@ def publish_digests() -> int:
     for letter in letters:
         digests.digest_publish(letter=letter, day=digests.yesterday())
     return len(letters)
+
+
+@shared_task
+def refresh_downloads(letter_id: int | None = None) -> int:
+    """Write the list's download files where the current list has none: for one letter (a
+    download found its file behind), or every published letter (beat, every few seconds)."""
+    letters = Letter.objects.published() if letter_id is None else Letter.objects.filter(pk=letter_id)
+    return sum(downloads.downloads_refresh(letter=letter) for letter in letters)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("letters/<slug:slug>/signatures/", public.signature_list, name="list"),
     path("letters/<slug:slug>/signatures.csv", public.signatures_csv, name="csv"),
     path("letters/<slug:slug>/signatures.json", public.signatures_json, name="json"),
+    path("letters/<slug:slug>/signatures-all.json", public.signatures_all_json, name="all_json"),
     path("letters/<slug:slug>/signatures-<str:day>.csv", public.dated_csv, name="dated_csv"),
     path("letters/<slug:slug>/count.json", public.count_json, name="count"),
     path("letters/<slug:slug>/press/", press.press, name="press"),

@@ -36,8 +36,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _isolated(settings):
+def _isolated(settings, tmp_path):
     clear_cache()
+    # Each test writes the list's download files in a folder of its own (ids repeat across tests).
+    settings.EXPORTS_DIR = tmp_path / "exports"
     # Tasks run in-process in unit tests; the worker tests below switch this off.
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -124,7 +126,12 @@ def nginx_proxy(live_server, tmp_path):
     """deploy/nginx.conf's nginx in front of the live server; reach the site at `.url`."""
     binary = nginx_binary()
     require_service("nginx", binary is not None, "the binary is not installed")
-    proxy = NginxProxy(upstream=upstream_of(live_server.url), directory=tmp_path / "nginx", binary=binary)
+    proxy = NginxProxy(
+        upstream=upstream_of(live_server.url),
+        directory=tmp_path / "nginx",
+        binary=binary,
+        exports_dir=tmp_path / "exports",  # the EXPORTS_DIR of this test (_isolated)
+    )
     proxy.start()
     yield proxy
     proxy.stop()

@@ -16,14 +16,16 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 from django_ratelimit.decorators import ratelimit
 
+from freefable.files import file_response
 from freefable.http import limit
 from letter.card import render_card
 from letter.selectors import letter_get_published
 
-from ..exports import PUBLIC_COLUMNS, csv_lines, csv_response, iso_utc, public_record
+from ..exports import csv_response, iso_utc, public_record
 from ..models import DailyDigest, Signature
 from ..selectors import cache as page_cache
 from ..selectors import public as selectors
+from ..services import downloads
 from ..services.digests import digest_csv_lines
 
 PAGE_SIZE = 50
@@ -94,18 +96,31 @@ def signature_list(request, slug):
     )
 
 
+def _download(request, slug, kind, name):
+    """The whole list as a file written by a task (services/downloads.py), sent as static bytes."""
+    letter = letter_get_published(slug=slug)
+    download = downloads.download_for_request(letter=letter, kind=kind)
+    return file_response(
+        request,
+        path=download.path,
+        etag=download.etag,
+        content_type=kind.content_type,
+        filename=f"{letter.slug}-{name}-{download.as_of:%Y-%m-%d}.{kind.name}",
+        headers={"X-Data-As-Of": iso_utc(download.as_of)},
+    )
+
+
 @require_GET
 @ratelimit(group="download-ip", key="ip", rate=limit("download_ip"), block=True)
-@condition(etag_func=_etag, last_modified_func=_last_modified)
 def signatures_csv(request, slug):
-    letter = letter_get_published(slug=slug)
-    as_of = timezone.now()
-    response = csv_response(
-        f"{letter.slug}-signatures-{as_of:%Y-%m-%d}.csv",
-        csv_lines(PUBLIC_COLUMNS, selectors.export_rows(letter=letter)),
-    )
-    response["X-Data-As-Of"] = iso_utc(as_of)
-    return response
+    return _download(request, slug, downloads.CSV, "signatures")
+
+
+@require_GET
+@ratelimit(group="download-ip", key="ip", rate=limit("download_ip"), block=True)
+def signatures_all_json(request, slug):
+    """The whole list in one JSON file (signatures.json pages through it)."""
+    return _download(request, slug, downloads.JSON, "signatures")
 
 
 @require_GET

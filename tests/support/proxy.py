@@ -34,14 +34,16 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
 
-def render_site(upstream: str, port: int, cache_dir: Path) -> str:
-    """deploy/nginx.conf with the test's upstream, port and cache folder. Each replaced line
-    must be there exactly once: a config that drifted fails here, not silently in a test."""
+def render_site(upstream: str, port: int, cache_dir: Path, exports_dir: Path) -> str:
+    """deploy/nginx.conf with the test's upstream, port, cache folder and download files folder
+    (EXPORTS_DIR). Each replaced line must be there exactly once: a config that drifted fails
+    here, not silently in a test."""
     text = CONFIG.read_text()
     replacements = [
         (r"^(\s*)server web:8000;", rf"\g<1>server {upstream};"),
         (r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{port};"),
         (r"(proxy_cache_path )/var/cache/nginx/freefable ", rf"\g<1>{cache_dir} "),
+        (r"^(\s*alias )/srv/exports/;", rf"\g<1>{exports_dir}/;"),
     ]
     for pattern, replacement in replacements:
         text, count = re.subn(pattern, replacement, text, flags=re.MULTILINE)
@@ -52,8 +54,9 @@ def render_site(upstream: str, port: int, cache_dir: Path) -> str:
 class NginxProxy:
     """nginx on a free loopback port, proxying to `upstream` ("host:port")."""
 
-    def __init__(self, *, upstream: str, directory: Path, binary: str):
+    def __init__(self, *, upstream: str, directory: Path, binary: str, exports_dir: Path | None = None):
         self.binary = binary
+        self.exports_dir = exports_dir or directory / "exports"
         self.dir = directory
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -65,7 +68,7 @@ class NginxProxy:
     def _write_config(self) -> Path:
         for sub in ("cache", "temp"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
-        (self.dir / "site.conf").write_text(render_site(self.upstream, self.port, self.dir / "cache"))
+        (self.dir / "site.conf").write_text(render_site(self.upstream, self.port, self.dir / "cache", self.exports_dir))
         # As root, nginx would hand its workers to "nobody", who cannot write in tmp; they stay
         # the current user. Without root nginx cannot switch users and needs no directive.
         user = f"user {getpass.getuser()} {grp.getgrgid(os.getgid()).gr_name};" if os.geteuid() == 0 else ""
