@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from letter.selectors import letter_get_published
 
-from ..models import DailyDigest
+from ..models import Checkpoint, DailyDigest
 from ..selectors import public as selectors
 
 
@@ -23,6 +24,8 @@ def press(request, slug):
         "organizations": selectors.organization_counts(letter=letter),
         "chart": _bar_chart(per_day, total=count),
         "digests": DailyDigest.objects.filter(letter=letter)[:7],
+        "checkpoints": Checkpoint.objects.filter(letter=letter).only("tree_size", "created_at")[:5],
+        "site_url": settings.SITE_URL,
     }
     return render(request, "signatures/press.html", context)
 

@@ -440,3 +440,13 @@ def test_an_altered_row_or_another_key_fails(live_server, client, tmp_path):
     assert "FAILED: the latest checkpoint does not verify" in result.stderr
     # pinning the right key works
     assert verify_list(good, *site, "--key", verifier().vkey).returncode == 0
+
+
+@pytest.mark.django_db
+def test_the_press_page_explains_the_check_and_lists_checkpoints(client, letter):
+    publish(letter, bulk_signatures(letter, 3))
+    log.checkpoint_publish(letter=letter)
+    html = client.get(f"/letters/{letter.slug}/press/").content.decode()
+    assert "Check the list yourself" in html
+    assert f"verify_list signatures.csv --site http://testserver --letter {letter.slug}" in html
+    assert f'href="/letters/{letter.slug}/log/checkpoint"' in html and "3 entries on" in html
