@@ -59,7 +59,8 @@ def test_search_never_500(client, public_letter):
     @given(q=text, level=text, after=text)
     def search(q, level, after):
         response = client.get(url, {"q": q, "level": level, "after": after})
-        assert response.status_code == 200
+        # A made-up page cursor goes back to page one (no cache entry per junk value).
+        assert response.status_code == 200 or (response.status_code == 302 and response["Location"] == url)
 
     search()
 
