@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import launch_views, views
+from . import audit_views, launch_views, views, watchlist_views
 
 app_name = "moderation"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk/", views.bulk, name="bulk"),
-    path("audit.csv", views.audit_csv, name="audit_csv"),
+    path("audit.csv", audit_views.audit_csv, name="audit_csv"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/reject/", views.reject, name="reject"),
@@ -15,9 +15,9 @@ urlpatterns = [
     path("<int:pk>/unfeature/", views.feature, {"featured": False}, name="unfeature"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("undo-reject/<int:event_id>/", views.undo_reject, name="undo_reject"),
-    path("watchlist/", views.watchlist, name="watchlist"),
-    path("watchlist/add/", views.watchlist_create, name="watchlist_add"),
-    path("watchlist/<int:pk>/remove/", views.watchlist_delete, name="watchlist_remove"),
+    path("watchlist/", watchlist_views.watchlist, name="watchlist"),
+    path("watchlist/add/", watchlist_views.watchlist_create, name="watchlist_add"),
+    path("watchlist/<int:pk>/remove/", watchlist_views.watchlist_delete, name="watchlist_remove"),
     path("<int:pk>/confirm-domain/", views.confirm_domain, name="confirm_domain"),
     # A letter's launch: state, go-live time, invitation links, press previews.
     path("letters/", launch_views.letters, name="launch_letters"),

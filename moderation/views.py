@@ -1,30 +1,26 @@
 """The moderation queue: moderators review confirmed signatures before they are public."""
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from signatures.domains import email_domain, is_disposable, is_free_mail, registrable_domain
-from signatures.exports import csv_lines, csv_response
-from signatures.models import ModerationEvent, Signature, WatchlistEntry
+from signatures.models import ModerationEvent, Signature
 from signatures.selectors.organizations import confirmed_domain_for
 
 from .accounts import moderator_required
-from .forms import ApproveForm, BulkForm, EditForm, OrganizationDomainForm, RejectForm, WatchlistForm
+from .forms import ApproveForm, BulkForm, EditForm, OrganizationDomainForm, RejectForm
 from .hints import hints_for_page
 from .selectors import DEFAULT_FILTER, FILTERS, queue_signatures, signature_for_review
 from .services import decisions as services
 from .services.organizations import organization_domain_confirm, organization_find
 from .services.undo import reject_undo_deadline, signature_reject_undo
-from .services.watchlist import watchlist_add, watchlist_remove
 
 PAGE_SIZE = 50
 WATCHLIST_PAGE_SIZE = 100
@@ -261,80 +257,3 @@ def bulk(request):
         text += f" {result.unchanged} skipped: that decision does not apply to them."
     messages.success(request, text)
     return _back(request)
-
-
-@moderator_required
-def audit_csv(request):
-    header = ["when", "moderator", "action", "signature", "letter", "before", "after", "note", "bulk"]
-    events = (
-        ModerationEvent.objects.order_by("created_at", "id")
-        .values_list(
-            "created_at",
-            "actor_email",
-            "action",
-            "signature__public_id",
-            "signature__letter__slug",
-            "before",
-            "after",
-            "note",
-            "bulk",
-        )
-        .iterator(chunk_size=2000)
-    )
-    rows = (
-        (
-            when.isoformat(),
-            actor or "signer",
-            action,
-            public_id,
-            slug,
-            json.dumps(before),
-            json.dumps(after),
-            note,
-            bulk,
-        )
-        for when, actor, action, public_id, slug, before, after, note, bulk in events
-    )
-    return csv_response(f"moderation-audit-{timezone.now():%Y-%m-%d}.csv", csv_lines(header, rows))
-
-
-# --- Watchlist ------------------------------------------------------------------------------
-
-
-@moderator_required
-def watchlist(request):
-    """High-profile names: their signatures are approved one by one, with a note."""
-    q = " ".join(request.GET.get("q", "").split())[:100]
-    entries = WatchlistEntry.objects.all()
-    if q:
-        entries = entries.filter(name__icontains=q)
-    page = Paginator(entries, WATCHLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "moderation/watchlist.html", {"page": page, "q": q, "form": WatchlistForm()})
-
-
-@require_POST
-@moderator_required
-def watchlist_create(request):
-    form = WatchlistForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("moderation:watchlist")
-    try:
-        entry, created = watchlist_add(**form.cleaned_data)
-    except ValueError:
-        messages.error(request, "Enter a name with letters in it.")
-        return redirect("moderation:watchlist")
-    if created:
-        messages.success(request, f"Added {entry.name} to the watchlist.")
-    else:
-        messages.info(request, f"{form.cleaned_data['name']} is already on the watchlist, as {entry.name}.")
-    return redirect("moderation:watchlist")
-
-
-@require_POST
-@moderator_required
-def watchlist_delete(request, pk):
-    entry = get_object_or_404(WatchlistEntry, pk=pk)
-    watchlist_remove(entry_id=entry.pk)
-    messages.success(request, f"Removed {entry.name} from the watchlist.")
-    return _back(request, default="moderation:watchlist")

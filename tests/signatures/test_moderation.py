@@ -328,6 +328,9 @@ def test_audit_csv_for_moderators(mod_client, moderator):
     assert rows[0][:3] == ["when", "moderator", "action"]
     assert rows[1][1:4] == [moderator.email, "reject", signature.public_id]
     assert rows[1][7].startswith("'=")  # formula neutralised
+    # It names the signatory and says in words what changed.
+    assert rows[0][-2:] == ["signatory", "changes"]
+    assert rows[1][-2] == signature.name and "Rejected" in rows[1][-1]
 
 
 @pytest.mark.django_db
