@@ -27,7 +27,9 @@ class ScheduleForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
+    prefix = "invitation"  # one page holds this form and the preview form: distinct ids
     label = forms.CharField(
+        label="Invitee or group",
         max_length=LABEL_MAX,
         help_text="Who it is for: a person's name for a personal link, or a group for a shared one.",
     )
@@ -41,7 +43,10 @@ class InvitationForm(forms.Form):
 
 
 class PressPreviewForm(forms.Form):
-    label = forms.CharField(max_length=LABEL_MAX, help_text="Who it is for, e.g. a newsroom or a journalist.")
+    prefix = "preview"
+    label = forms.CharField(
+        label="Journalist or newsroom", max_length=LABEL_MAX, help_text="Who it is for: it is shown on the preview."
+    )
     days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=PREVIEW_DAYS_MAX, initial=7)
 
     def expires_at(self):

@@ -245,7 +245,8 @@ def test_moderators_make_and_revoke_invitations_on_the_launch_page(mod_client_fa
     client = mod_client_factory()
     page = reverse("moderation:launch", args=[collecting.pk])
     response = client.post(
-        reverse("moderation:invitation_create", args=[collecting.pk]), {"label": "Jane", "max_uses": "1"}
+        reverse("moderation:invitation_create", args=[collecting.pk]),
+        {"invitation-label": "Jane", "invitation-max_uses": "1"},
     )
     assert response.status_code == 302
     invitation = Invitation.objects.get(letter=collecting)
@@ -256,7 +257,10 @@ def test_moderators_make_and_revoke_invitations_on_the_launch_page(mod_client_fa
     assert Invitation.objects.get(pk=invitation.pk).revoked_at is not None
     assert "Revoked" in client.get(page).content.decode()
     # A bad form says why and makes nothing.
-    client.post(reverse("moderation:invitation_create", args=[collecting.pk]), {"label": "", "max_uses": "0"})
+    client.post(
+        reverse("moderation:invitation_create", args=[collecting.pk]),
+        {"invitation-label": "", "invitation-max_uses": "0"},
+    )
     assert Invitation.objects.count() == 1
 
 
@@ -327,7 +331,10 @@ def test_an_expired_press_preview_is_gone(client, collecting, moderator):
 @pytest.mark.django_db
 def test_moderators_make_and_end_preview_links(mod_client_factory, collecting):
     client = mod_client_factory()
-    client.post(reverse("moderation:preview_create", args=[collecting.pk]), {"label": "Wire service", "days": "3"})
+    client.post(
+        reverse("moderation:preview_create", args=[collecting.pk]),
+        {"preview-label": "Wire service", "preview-days": "3"},
+    )
     preview = PressPreview.objects.get(letter=collecting)
     assert timedelta(days=2, hours=23) < preview.expires_at - timezone.now() <= timedelta(days=3)
     assert client.get(preview.get_absolute_url()).status_code == 200
