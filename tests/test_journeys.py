@@ -421,3 +421,33 @@ def test_every_public_page_fits_a_phone_and_passes_axe(journey, live_server):
         response = j.page.goto(path)
         assert response.status == 200, path
         j.check(name, readme="phone-press.png" if name == "press" else None)
+
+
+def test_the_admin_is_reached_only_through_the_two_step_login(journey, live_server, settings):
+    """/admin/ has no login of its own: it sends a staff moderator to the site's login, which
+    asks for the authenticator code before the admin opens (issue 9, item 1)."""
+    settings.MODERATORS_REQUIRE_MFA = True
+    user, secret = make_moderator_with_totp("staff@example.org")
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    j = journey(DESKTOP, "admin")
+    page = j.page
+    page.goto("/admin/")
+    page.wait_for_url("**/accounts/login/**")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/accounts/2fa/authenticate/**")
+    page.goto("/admin/")  # the password alone opens nothing
+    page.wait_for_url("**/accounts/login/**")
+    assert page.get_by_text("Site administration").count() == 0
+    page.goto("/accounts/2fa/authenticate/")
+    for _ in range(2):
+        page.get_by_label(re.compile("code", re.I)).fill(totp(secret))
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("load")
+        if "/2fa/authenticate/" not in page.url:
+            break
+        time.sleep(1)
+    page.goto("/admin/")
+    assert page.get_by_text("Site administration").is_visible()
