@@ -147,7 +147,10 @@ def signatures_json(request, slug):
             "count": selectors.public_count(letter=letter),
             "as_of": iso_utc(timezone.now()),
             "letter": {"slug": letter.slug, "title": letter.title, "version": letter.current_version.number},
-            "results": [{**public_record(s), "featured": s.featured} for s in rows],
+            "results": [
+                {**public_record(s), "featured": s.featured, "identification_only": s.identification_only}
+                for s in rows
+            ],
             "next": next_url,
         }
         cache.set(key, body, 30)

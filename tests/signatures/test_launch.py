@@ -415,3 +415,38 @@ def test_the_migration_makes_published_letters_live():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_invitees_are_asked_not_to_share_a_letter_before_it_is_public(
+    client, collecting, moderator, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFY_SIGNER_ON_APPROVAL = True
+    invitation = launch.invitation_create(letter=collecting, label="List", max_uses=None, actor=moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_through(client, collecting, invitation.token)
+    confirm = re.search(r"http://testserver(/confirm/\S+/)", mailoutbox[-1].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(confirm, follow=True)
+    html = done.content.decode()
+    assert "The letter is not public yet" in html and "Copy link to the letter" not in html
+    assert '<meta name="robots" content="noindex">' in html
+
+    from moderation.services.decisions import signature_approve
+
+    signature = Signature.objects.get(email_normalized="ines@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        signature_approve(signature_id=signature.pk, moderator=moderator)
+    approved = mailoutbox[-1]
+    assert approved.subject.endswith("is approved") and "The letter is not public" in approved.body
+
+
+@pytest.mark.django_db
+def test_an_invitation_to_a_live_letter_still_signs_and_counts(client, collecting, moderator):
+    invitation = launch.invitation_create(letter=collecting, label="Early list", max_uses=5, actor=moderator)
+    launch.letter_set_state(letter=collecting, state=State.LIVE, actor=moderator)
+    page = client.get(invitation.get_absolute_url()).content.decode()
+    assert "it is public now" in page and "before this letter is public" not in page
+    assert sign_through(client, collecting, invitation.token).status_code == 303
+    assert sign_through(client, collecting, email="walk.in@example.org").status_code == 303  # no link needed now
+    assert Invitation.objects.get(pk=invitation.pk).uses == 1

@@ -167,3 +167,11 @@ def test_every_email_links_to_your_signature(client, letter, mailoutbox, django_
     assert match
     page = client.get(match.group(1))
     assert page.status_code == 200 and "Eve Emailed" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_identification_only_is_in_the_json(client, letter):
+    ApprovedSignatureFactory(letter=letter, name="Jon Json", identification_only=True)
+    ApprovedSignatureFactory(letter=letter, name="Kim Plain")
+    results = client.get(reverse("signatures:json", args=[letter.slug])).json()["results"]
+    assert {r["name"]: r["identification_only"] for r in results} == {"Jon Json": True, "Kim Plain": False}
