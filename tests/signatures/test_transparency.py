@@ -448,5 +448,5 @@ def test_the_press_page_explains_the_check_and_lists_checkpoints(client, letter)
     log.checkpoint_publish(letter=letter)
     html = client.get(f"/letters/{letter.slug}/press/").content.decode()
     assert "Check the list yourself" in html
-    assert f"verify_list signatures.csv --site http://testserver --letter {letter.slug}" in html
+    assert f"DEBUG=1 python manage.py verify_list signatures.csv --site http://testserver --letter {letter.slug}" in html
     assert f'href="/letters/{letter.slug}/log/checkpoint"' in html and "3 entries on" in html
