@@ -77,59 +77,56 @@ class Download:
         return cls(path, path.name.split(".")[0], stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
 
 
-# --- SQL: one public row as text, formatted by PostgreSQL ------------------------------------
+# --- SQL: the public rows in the cells of the CSV download --------------------------------------
 
 _T = Signature._meta.db_table
 _V = LetterVersion._meta.db_table
-# exports.iso_utc in SQL: microseconds only when there are any, "Z" for UTC.
-_SIGNED_AT = (
-    "to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-    "CASE WHEN to_char(s.created_at, 'US') = '000000' THEN '' ELSE to_char(s.created_at, '.US') END || 'Z'"
-)
-# Each of exports.PUBLIC_VALUES as text, as `public_row` makes it.
-_TEXT = {
-    "public_id": "s.public_id",
-    "name": "s.name",
-    "title": "s.title",
-    "organization": "s.organization",
-    "link": "s.link",
+
+
+def _safe(column: str) -> str:
+    """exports.safe_cell in SQL: a leading quote before what a spreadsheet would run (= + - @
+    tab return). An empty cell becomes NULL, which COPY writes as nothing (it quotes '')."""
+    return f"CASE WHEN ascii({column}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {column} ELSE nullif({column}, '') END"
+
+
+# exports.iso_utc: microseconds only when there are any, "Z" for UTC.
+_SIGNED_AT = """replace(to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')"""
+# Each of exports.PUBLIC_VALUES as `public_row` and `safe_cell` make it. COPY's CSV format then
+# quotes what the csv module quotes (a comma, a quote or a line break; quotes doubled).
+_CELLS = {
+    "public_id": _safe("s.public_id"),
+    "name": _safe("s.name"),
+    "title": _safe("s.title"),
+    "organization": _safe("s.organization"),
+    "link": _safe("s.link"),
     "created_at": _SIGNED_AT,
-    "verification": "s.verification",
-    "version__number": "v.number::text",
+    "verification": _safe("s.verification"),
+    "version__number": "v.number",
 }
-assert tuple(_TEXT) == PUBLIC_VALUES, "downloads: a public column has no SQL here; add it to _TEXT"
-_COLUMNS = [f"c{i}" for i in range(len(_TEXT))]
-
-
-def _safe(expression: str) -> str:
-    """exports.safe_cell in SQL: a leading quote before what a spreadsheet would run."""
-    value = f"coalesce(({expression}), '')"
-    return f"CASE WHEN left({value}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {value} ELSE {value} END"
-
-
-def _quoted(column: str) -> str:
-    """The csv module's QUOTE_MINIMAL in SQL: quotes around a cell with a comma, a quote or a
-    line break, quotes inside doubled."""
-    return f"CASE WHEN {column} ~ '[\",\\r\\n]' THEN '\"' || replace({column}, '\"', '\"\"') || '\"' ELSE {column} END"
-
-
-# The rows of export_rows(): approved, oldest approval first. OFFSET 0 keeps PostgreSQL from
-# folding the subquery into the outer one, which would compute each safe cell twice.
-# (S608: these statements are built from the constants above; values are parameters.)
+assert tuple(_CELLS) == PUBLIC_VALUES, "downloads: a public column has no SQL here; add it to _CELLS"
+# The rows of export_rows(): approved, oldest approval first.
+# (S608: the statements are built from the constants here; values are parameters.)
 _ROWS = (
     "SELECT {columns} FROM " + f"{_T} s JOIN {_V} v ON v.id = s.version_id "  # noqa: S608
-    "WHERE s.letter_id = %(letter)s AND s.status = %(status)s ORDER BY s.approved_at, s.id OFFSET 0"
+    "WHERE s.letter_id = %(letter)s AND s.status = %(status)s ORDER BY s.approved_at, s.id"
 )
-_CSV_SQL = "SELECT {line} FROM ({rows}) r".format(  # noqa: S608
-    line=" || ',' || ".join(_quoted(c) for c in _COLUMNS),
-    rows=_ROWS.format(columns=", ".join(f"{_safe(e)} AS {c}" for e, c in zip(_TEXT.values(), _COLUMNS, strict=True))),
-)
-# A JSON record per row (exports.public_record): json_build_object writes `{"k" : v, ...}`, and
-# the Python path writes the same with separators=(", ", " : ").
-_JSON_FIELDS = {**_TEXT, "version__number": "v.number"}
-_JSON_SQL = "SELECT json_build_object({pairs})::text FROM ({rows}) r".format(  # noqa: S608
-    pairs=", ".join(f"'{name}', {c}" for name, c in zip(PUBLIC_COLUMNS, _COLUMNS, strict=True)),
-    rows=_ROWS.format(columns=", ".join(f"{e} AS {c}" for e, c in zip(_JSON_FIELDS.values(), _COLUMNS, strict=True))),
+_CSV_SQL = _ROWS.format(columns=", ".join(_CELLS.values()))
+# A JSON record per row (exports.public_record, the version a number): json_build_object writes
+# `{"k" : v, ...}`, and the Python path writes the same with separators=(", ", " : ").
+_JSON_VALUES = [
+    "s.public_id",
+    "s.name",
+    "s.title",
+    "s.organization",
+    "s.link",
+    _SIGNED_AT,
+    "s.verification",
+    "v.number",
+]
+_JSON_SQL = _ROWS.format(
+    columns="json_build_object({})::text".format(
+        ", ".join(f"'{name}', {value}" for name, value in zip(PUBLIC_COLUMNS, _JSON_VALUES, strict=True))
+    )
 )
 JSON_SEPARATORS = (", ", " : ")
 
@@ -232,7 +229,7 @@ def _write(out, *, letter: Letter, kind: Kind, as_of: float) -> None:
             return
         # csv_lines' first two pieces: the byte order mark (Excel reads UTF-8 only with it), the header
         out.write(("\ufeff" + csv_row(PUBLIC_COLUMNS) + "\r\n").encode())
-        _copy_lines(out, _CSV_SQL, letter, separator=b"\r\n")
+        _copy(out, _CSV_SQL, letter, csv=True, separator=b"\r\n")
         return
     head = {
         "letter": {"slug": letter.slug, "title": letter.title, "version": letter.current_version.number},
@@ -243,7 +240,7 @@ def _write(out, *, letter: Letter, kind: Kind, as_of: float) -> None:
     out.write(b', "results" : [\n')
     start = out.tell()
     if postgres:
-        _copy_lines(out, _JSON_SQL, letter, separator=b",\n")
+        _copy(out, _JSON_SQL, letter, csv=False, separator=b",\n")
     else:
         for row in _json_rows(letter):
             record = dict(zip(PUBLIC_COLUMNS, row, strict=True))
@@ -262,6 +259,34 @@ def _json_rows(letter: Letter):
         yield (*public_row(*values)[:-1], values[-1])
 
 
+def _copy(out, sql: str, letter: Letter, *, csv: bool, separator: bytes) -> None:
+    """Write the rows COPY sends for `sql` (in CSV, or one JSON record per row in text format),
+    each followed by `separator` instead of COPY's newline.
+
+    COPY sends one message per row, ending in a newline. A CSV cell may hold a newline too, so
+    a batch with more newlines than rows is cut message by message; text format escapes a
+    newline in a value (as \\n, with backslashes doubled), so its batches are unescaped."""
+    params = {"letter": letter.pk, "status": Signature.Status.APPROVED}
+    statement = f"COPY ({sql}) TO STDOUT" + (" (FORMAT csv)" if csv else "")
+    pending = []
+
+    def flush():
+        data = b"".join(pending)
+        if data.count(b"\n") == len(pending):
+            data = data.replace(b"\n", separator)
+        else:
+            data = b"".join(bytes(row)[:-1] + separator for row in pending)
+        out.write(data if csv else _unescape(data))
+        pending.clear()
+
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        for row in copy:
+            pending.append(row)
+            if len(pending) >= FLUSH_ROWS:
+                flush()
+    flush()
+
+
 # COPY's text format escapes a backslash and these control characters; every other byte is as stored.
 _UNESCAPE = {b"\\": b"\\", b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
 _ESCAPED = re.compile(rb"\\(.)", re.DOTALL)
@@ -269,22 +294,6 @@ _ESCAPED = re.compile(rb"\\(.)", re.DOTALL)
 
 def _unescape(data: bytes) -> bytes:
     return _ESCAPED.sub(lambda m: _UNESCAPE[m[1]], data) if b"\\" in data else data
-
-
-def _copy_lines(out, sql: str, letter: Letter, *, separator: bytes) -> None:
-    """Write the one-column rows of `sql`, each followed by `separator`.
-
-    COPY sends a row per message, ending in a newline; a newline inside a row is escaped (\\n),
-    so the row ends are the only raw newlines, replaced by the separator before unescaping."""
-    params = {"letter": letter.pk, "status": Signature.Status.APPROVED}
-    pending = []
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
-        for block in copy:
-            pending.append(block)
-            if len(pending) >= FLUSH_ROWS:
-                out.write(_unescape(b"".join(pending).replace(b"\n", separator)))
-                pending = []
-    out.write(_unescape(b"".join(pending).replace(b"\n", separator)))
 
 
 def _prune(letter: Letter, kind: Kind) -> None:
@@ -315,14 +324,16 @@ def downloads_refresh_soon(*, letter_id: int) -> None:
 
 
 def downloads_refresh(*, letter: Letter) -> int:
-    """Build the letter's files for the current state where missing. Returns how many were
-    built. A build already running in another process is left to finish."""
+    """Build the letter's files for the current state where missing: the CSV always, the JSON
+    once someone asked for it. Returns how many were built. A build already running in another
+    process is left to finish."""
     cache.delete(_debounce_key(letter.pk))  # changes from now on queue another run
     built = 0
     state = list_state(letter=letter)
     for kind in KINDS:
-        if not _path(letter, kind, state).exists() and download_build(letter=letter, kind=kind, wait=False):
-            built += 1
+        if _path(letter, kind, state).exists() or (kind is not CSV and not any(_folder(letter).glob(f"*.{kind.name}"))):
+            continue
+        built += download_build(letter=letter, kind=kind, wait=False) is not None
     return built
 
 

@@ -72,9 +72,9 @@ def test_the_file_follows_approvals_and_withdrawals(client, letter, moderator):
     signature_withdraw(public_id=first.public_id)
     response = client.get(csv_url(letter))
     assert names_in(response) == [second.name]
-    # one file per state of the list and kind (the refresh writes the JSON too), the newest kept
+    # a file per state of the list (the newest few kept), and no JSON file until one is asked for
     folder = downloads.download_latest(letter=letter, kind=downloads.CSV).path.parent
-    assert len(list(folder.glob("*.csv"))) == 3 and len(list(folder.glob("*.json"))) == 2
+    assert len(list(folder.glob("*.csv"))) == 3 and not list(folder.glob("*.json"))
 
 
 @pytest.mark.django_db
@@ -183,11 +183,15 @@ def test_a_download_behind_the_list_gets_the_last_file_and_queues_one_rebuild(cl
 
 
 @pytest.mark.django_db
-def test_beat_writes_every_letters_files(letter):
+def test_beat_writes_every_letters_files(client, letter):
     ApprovedSignatureFactory(letter=letter)
     log_sync(letter=letter)
-    assert tasks.refresh_downloads() == 2  # CSV and JSON
+    assert tasks.refresh_downloads() == 1  # the CSV (a JSON file only once someone asked for one)
     assert tasks.refresh_downloads() == 0  # nothing changed since
+    client.get(f"/letters/{letter.slug}/signatures-all.json")
+    ApprovedSignatureFactory(letter=letter)
+    log_sync(letter=letter)
+    assert tasks.refresh_downloads() == 2
 
 
 @pytest.mark.django_db
