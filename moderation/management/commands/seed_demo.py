@@ -30,6 +30,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 "\n  Moderators log in at http://127.0.0.1:8000/accounts/login/\n"
                 f"  email: {DEMO_MODERATOR}   password: {DEMO_PASSWORD}\n"
-                "  then open http://127.0.0.1:8000/moderation/  (add your own: python manage.py add_moderator EMAIL)\n"
+                "  then open http://127.0.0.1:8000/moderation/  (add your own: DEBUG=1 .venv/bin/python manage.py add_moderator EMAIL)\n"
             )
         )
