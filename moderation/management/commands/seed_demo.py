@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from letter.models import Letter
 from moderation.accounts import moderator_add
 from moderation.demo import seed_demo_signatures
+from signatures.services.log import log_sync
 
 DEMO_MODERATOR = "moderator@example.org"
 DEMO_PASSWORD = "demo-moderator-password"  # noqa: S105 (printed for local use; refused with DEBUG off)
@@ -22,6 +23,11 @@ class Command(BaseCommand):
             return
         added = seed_demo_signatures(letter=letter)
         self.stdout.write(f"Demo signatures added: {added}." if added else "Demo signatures already present.")
+        # The demo rows are written directly, so put the public ones in the list's log: the
+        # demo list then verifies like a real one (verify_list, the press page's checkpoint).
+        logged, _removed = log_sync(letter=letter)
+        if logged:
+            self.stdout.write(f"Logged {logged} public demo signature(s) in the transparency log.")
         user, _ = moderator_add(email=DEMO_MODERATOR)
         if not user.has_usable_password():
             user.set_password(DEMO_PASSWORD)
