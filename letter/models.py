@@ -35,8 +35,6 @@ class Letter(models.Model):
         CLOSED = "closed", "Closed"
 
     PUBLIC_STATES = (State.LIVE, State.CLOSED)
-    # Where a signer may still sign (collecting only through an invitation link).
-    SIGNING_STATES = (State.COLLECTING, State.LIVE)
 
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     go_live_at = models.DateTimeField(
