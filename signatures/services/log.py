@@ -60,8 +60,8 @@ def public_rows(*, signature_ids) -> list[tuple]:
 
 
 def _locked_head(letter: Letter) -> LogHead:
-    LogHead.objects.get_or_create(letter=letter)
-    return LogHead.objects.select_for_update().get(letter=letter)
+    head, _created = LogHead.objects.select_for_update().get_or_create(letter=letter)
+    return head
 
 
 class _MissingNodes(LookupError):
@@ -169,14 +169,14 @@ def _append(letter: Letter, leaves: list[tuple[str, str, str]]) -> int:
     return head.size
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
 def log_append(*, letter: Letter, rows) -> int:
     """Log public rows (from `public_rows`) that were just published or edited. Returns the
     log's size. Call it inside the transaction that makes the change."""
     return _append(letter, [(LogLeaf.Kind.PUBLISHED, row[0], leaf_text(row)) for row in rows])
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def log_remove(*, letter: Letter, public_ids) -> int:
     """Log that these signatures left the public list (rejected or withdrawn after publication).
     Returns the log's size."""
@@ -193,26 +193,31 @@ def log_erase(*, public_ids) -> int:
     )
 
 
-def _by_letter(signature_ids) -> dict[Letter, list]:
-    pairs = Signature.objects.filter(pk__in=list(signature_ids)).values_list("letter_id", "pk", "public_id")
+def _per_letter(rows) -> dict[Letter, list]:
+    """Rows whose first value is a letter id, grouped under their Letter (one query)."""
     grouped = {}
-    for letter_id, pk, public_id in pairs:
-        grouped.setdefault(letter_id, []).append((pk, public_id))
+    for letter_id, *rest in rows:
+        grouped.setdefault(letter_id, []).append(tuple(rest))
     letters = Letter.objects.in_bulk(list(grouped))
-    return {letters[letter_id]: rows for letter_id, rows in grouped.items()}
+    return {letters[letter_id]: items for letter_id, items in grouped.items()}
 
 
 def log_published(*, signature_ids) -> None:
     """Log the public rows of signatures just published or edited, whatever their letters: the
     one call the moderation services make, inside their transaction."""
-    for letter, rows in _by_letter(signature_ids).items():
-        log_append(letter=letter, rows=public_rows(signature_ids=[pk for pk, _public_id in rows]))
+    signatures = Signature.objects.filter(pk__in=list(signature_ids)).order_by("approved_at", "id")
+    rows = signatures.values_list("letter_id", *PUBLIC_VALUES)
+    for letter, values in _per_letter(rows).items():
+        log_append(letter=letter, rows=[public_row(*v) for v in values])
 
 
 def log_unpublished(*, signature_ids) -> None:
     """Log that these signatures (public until now) left the list, whatever their letters."""
-    for letter, rows in _by_letter(signature_ids).items():
-        log_remove(letter=letter, public_ids=sorted(public_id for _pk, public_id in rows))
+    rows = (
+        Signature.objects.filter(pk__in=list(signature_ids)).order_by("public_id").values_list("letter_id", "public_id")
+    )
+    for letter, public_ids in _per_letter(rows).items():
+        log_remove(letter=letter, public_ids=[public_id for (public_id,) in public_ids])
 
 
 SYNC_CHUNK = 10_000  # rows hashed and inserted at a time, so memory stays flat
