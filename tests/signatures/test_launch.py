@@ -450,3 +450,23 @@ def test_an_invitation_to_a_live_letter_still_signs_and_counts(client, collectin
     assert sign_through(client, collecting, invitation.token).status_code == 303
     assert sign_through(client, collecting, email="walk.in@example.org").status_code == 303  # no link needed now
     assert Invitation.objects.get(pk=invitation.pk).uses == 1
+
+
+@pytest.mark.django_db
+def test_the_admin_makes_and_revokes_invitations_and_previews(admin_client, admin_user, collecting):
+    response = admin_client.post(
+        "/admin/letter/invitation/add/", {"letter": collecting.pk, "label": "Board members", "max_uses": "3"}
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.letter, invitation.max_uses, invitation.created_by) == (collecting, 3, admin_user)
+    assert len(invitation.token) >= 40
+    admin_client.post("/admin/letter/invitation/", {"action": "revoke", "_selected_action": [invitation.pk]})
+    assert Invitation.objects.get().revoked_at is not None
+    expires = timezone.now() + timedelta(days=1)
+    response = admin_client.post(
+        "/admin/letter/pressPreview/add/".lower(),
+        {"letter": collecting.pk, "label": "Agency", "expires_at_0": f"{expires:%Y-%m-%d}", "expires_at_1": "12:00:00"},
+    )
+    assert response.status_code == 302
+    assert PressPreview.objects.get().created_by == admin_user
