@@ -334,11 +334,11 @@ def test_sync_logs_a_list_published_before_the_log(letter, moderator):
 
 
 def verify_list(*args):
-    """Run the command in a process whose database does not exist: it must not need one."""
+    """Run the command as the contract writes it, on a journalist's machine: no DEBUG, no
+    SECRET_KEY, and a database that does not exist. It must need none of them."""
     env = {
         "PATH": os.environ["PATH"],
         "LANG": "C.UTF-8",
-        "DEBUG": "1",
         "DATABASE_URL": "postgres://nobody@127.0.0.1:9/no-such-database",
     }
     return subprocess.run(
