@@ -106,3 +106,48 @@ def test_collect_by_invitation_preview_as_press_publish_and_the_list_appears_at_
     listed = reader.page.locator(".signatory").all_inner_texts()
     assert any("Ada Invited" in text for text in listed) and any("Ben Invited" in text for text in listed)
     reader.check("list-live")
+
+
+def test_a_signer_corrects_their_signature_from_the_email_link(journey, live_server, mailoutbox, settings):
+    from moderation.services.decisions import signature_approve
+
+    settings.SITE_URL = live_server.url
+    settings.NOTIFY_SIGNER_ON_APPROVAL = True
+    letter = LetterFactory(is_primary=True)
+    signer = journey(PHONE, "signer")
+    page = signer.page
+    page.goto("/")
+    page.fill("#id_name", "Cora Corrected")
+    page.fill("#id_email", "cora@example.org")
+    page.fill("#id_title", "Intern")
+    page.fill("#id_organization", "Big Corp")
+    page.get_by_role("button", name="Sign the letter").click()
+    page.wait_for_url("**/check-your-email/")
+    page.goto(re.search(r"(http://\S+/confirm/\S+/)", mailoutbox[-1].body).group(1))
+    page.get_by_role("button", name="Confirm my signature").click()
+    page.wait_for_url("**/confirmed/")
+    signature_approve(signature_id=Signature.objects.get(email_normalized="cora@example.org").pk, moderator=None)
+
+    # The approval email's link opens "your signature".
+    link = re.search(r"See, correct or withdraw your signature[^\n]*\n\n(http://\S+)", mailoutbox[-1].body).group(1)
+    page.goto(link)
+    assert "Public: your name is on the list" in page.locator(".status").inner_text()
+    signer.check("your-signature")
+
+    # Marking the affiliation keeps the name public, with the words beside it.
+    page.get_by_label("My affiliation is for identification only").check()
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url("**?saved=1")
+    page.goto(reverse("signatures:list", args=[letter.slug]))
+    assert "(affiliation for identification only)" in page.locator(".signatory", has_text="Cora Corrected").inner_text()
+    signer.check("list-identification-only")
+
+    # A new title goes back to the moderators: the name leaves the list until they approve it.
+    page.goto(link)
+    page.get_by_label("Title or role").fill("Chief Scientist")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url("**?saved=1")
+    assert page.get_by_text("A moderator will review them before they are public").is_visible()
+    signer.check("your-signature-saved")
+    page.goto(reverse("signatures:list", args=[letter.slug]))
+    assert page.locator(".signatory", has_text="Cora Corrected").count() == 0
