@@ -175,3 +175,18 @@ def test_identification_only_is_in_the_json(client, letter):
     ApprovedSignatureFactory(letter=letter, name="Kim Plain")
     results = client.get(reverse("signatures:json", args=[letter.slug])).json()["results"]
     assert {r["name"]: r["identification_only"] for r in results} == {"Jon Json": True, "Kim Plain": False}
+
+
+@pytest.mark.django_db
+def test_a_list_downloaded_before_a_correction_stays_in_the_log(client, letter, django_capture_on_commit_callbacks):
+    signature = VerifiedSignatureFactory(letter=letter, title="Intern")
+    with django_capture_on_commit_callbacks(execute=True):
+        signature_approve(signature_id=signature.pk, moderator=None)
+    old_row = LogLeaf.objects.get(letter=letter).data
+    correct(client, signature, title="Chief Scientist")
+    with django_capture_on_commit_callbacks(execute=True):
+        signature_approve(signature_id=signature.pk, moderator=None)
+    leaves = list(LogLeaf.objects.filter(letter=letter).order_by("index").values_list("kind", "data"))
+    assert [kind for kind, _ in leaves] == ["published", "removed", "published"]
+    assert leaves[0][1] == old_row and "Intern" in old_row  # the earlier download's row is still provable
+    assert "Chief Scientist" in leaves[2][1]
