@@ -250,10 +250,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signatures.tasks.sweep_outbox",
         "schedule": 60.0,
     },
-    "publish-daily-digests": {
-        "task": "signatures.tasks.publish_digests",
-        "schedule": crontab(minute=5, hour=0),
-    },
     "erase-expired-unconfirmed": {
         "task": "signatures.tasks.erase_unconfirmed",
         "schedule": crontab(minute=17, hour=3),

@@ -225,8 +225,9 @@ class ModerationEvent(models.Model):
 
 
 class DailyDigest(models.Model):
-    """The SHA-256 of a letter's signatory CSV as it stood at the end of a day (UTC), published
-    so anyone can prove the list they downloaded is the list that was published."""
+    """Digests published before the transparency log replaced them (a dated CSV recomputed
+    from today's data stopped matching its digest after the first withdrawal). Kept as a record
+    of what was published; nothing writes or shows them any more."""
 
     letter = models.ForeignKey("letter.Letter", on_delete=models.CASCADE, related_name="digests")
     day = models.DateField()

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from letter.models import Letter
 
-from .services import digests, downloads, outbox, signing
+from .services import downloads, outbox, signing
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +73,6 @@ def erase_unconfirmed() -> int:
     """Beat task: erase pending signatures whose link expired long ago."""
     return signing.signatures_erase_unconfirmed()
 
-
-@shared_task
-def publish_digests() -> int:
-    """Beat task, just after midnight UTC: yesterday's digest for every published letter."""
-    letters = Letter.objects.published()
-    for letter in letters:
-        digests.digest_publish(letter=letter, day=digests.yesterday())
-    return len(letters)
 
 
 @shared_task

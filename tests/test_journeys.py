@@ -394,8 +394,7 @@ def test_the_moderation_queue_works_on_a_phone(journey, live_server, settings):
 
 
 def test_every_public_page_fits_a_phone_and_passes_axe(journey, live_server):
-    """Badges, filters, the press page's chart and the digests table at 375 px (issue 12)."""
-    from signatures.models import DailyDigest
+    """Badges, filters and the press page's chart at 375 px (issue 12)."""
 
     letter = demo_letter()
     now = timezone.now()
@@ -406,13 +405,11 @@ def test_every_public_page_fits_a_phone_and_passes_axe(journey, live_server):
     long_org = "The International Association of Extraordinarily Long Organization Names"
     ApprovedSignatureFactory(letter=letter, featured=True, organization=long_org, verification="moderator")
     ApprovedSignatureFactory(letter=letter, name="Zoë Ångström", link="https://example.org/" + "x" * 80)
-    DailyDigest.objects.create(letter=letter, day="2026-01-01", count=2, withdrawn=1, sha256="ab" * 32)
     j = journey(PHONE, "public")
     for name, path in [
         ("list", f"/letters/{letter.slug}/signatures/"),
         ("list-search", f"/letters/{letter.slug}/signatures/?q=zoe&level=email"),
         ("press", f"/letters/{letter.slug}/press/"),
-        ("digests", f"/letters/{letter.slug}/digests/"),
         ("method", "/verification/"),
         ("login", "/accounts/login/"),
         ("password-reset", "/accounts/password/reset/"),

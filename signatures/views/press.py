@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from letter.selectors import letter_get_published
 
-from ..models import Checkpoint, DailyDigest
+from ..models import Checkpoint
 from ..selectors import public as selectors
 
 
@@ -23,7 +23,6 @@ def press(request, slug):
         "featured": selectors.featured_signatures(letter=letter, limit=50),
         "organizations": selectors.organization_counts(letter=letter),
         "chart": _bar_chart(per_day, total=count),
-        "digests": DailyDigest.objects.filter(letter=letter)[:7],
         "checkpoints": Checkpoint.objects.filter(letter=letter).only("tree_size", "created_at")[:5],
         "site_url": settings.SITE_URL,
     }

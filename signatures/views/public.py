@@ -1,14 +1,13 @@
-"""What readers and the press see: the public list, downloads, counts, digests and the card.
+"""What readers and the press see: the public list, downloads, counts and the card.
 
 These pages take the surge after press coverage: pages are cached through selectors/cache.py
 (one rule for who may get a shared page) and downloads answer conditional requests with 304.
 """
 
-import datetime as dt
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +20,11 @@ from freefable.http import limit
 from letter.card import render_card
 from letter.selectors import letter_get_published
 
-from ..exports import csv_response, iso_utc, public_record
-from ..models import DailyDigest, Signature
+from ..exports import iso_utc, public_record
+from ..models import Signature
 from ..selectors import cache as page_cache
 from ..selectors import public as selectors
 from ..services import downloads
-from ..services.digests import digest_csv_lines
 
 PAGE_SIZE = 50
 JSON_PAGE_MAX = 500
@@ -176,30 +174,6 @@ def count_json(request, slug):
 def method(request):
     """What each verification level means."""
     return render(request, "letter/method.html")
-
-
-@require_GET
-def digests(request, slug):
-    letter = letter_get_published(slug=slug)
-    return render(
-        request,
-        "signatures/digests.html",
-        {"letter": letter, "digests": DailyDigest.objects.filter(letter=letter)[:400]},
-    )
-
-
-@require_GET
-@ratelimit(group="download-ip", key="ip", rate=limit("download_ip"), block=True)
-def dated_csv(request, slug, day):
-    """The list as it stood at the end of a past day: the bytes its published digest hashes."""
-    letter = letter_get_published(slug=slug)
-    try:
-        day = dt.date.fromisoformat(day)
-    except ValueError:
-        raise Http404("No such day.") from None
-    if day >= timezone.now().date():
-        raise Http404("That day is not over yet.")
-    return csv_response(f"{letter.slug}-signatures-{day.isoformat()}.csv", digest_csv_lines(letter=letter, day=day))
 
 
 @require_GET
