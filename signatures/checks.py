@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from . import tlog
+from . import notes
 
 
 @register()
@@ -13,8 +13,8 @@ def log_signing_key(app_configs, **kwargs):
     if not settings.TLOG_SIGNING_KEY:
         return []
     try:
-        tlog.Signer.from_setting(settings.TLOG_SIGNING_KEY, settings.TLOG_KEY_NAME or "check")
-    except tlog.NoteError as exc:
+        notes.Signer.from_setting(settings.TLOG_SIGNING_KEY, settings.TLOG_KEY_NAME or "check")
+    except notes.NoteError as exc:
         return [Error(f"TLOG_SIGNING_KEY is not a usable Ed25519 key: {exc}", id="signatures.E001")]
     return []
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from letter.models import Letter
 
-from .. import tlog
+from .. import notes, tlog
 from ..exports import PUBLIC_VALUES, csv_row, iso_utc, public_row
 from ..models import Checkpoint, LogHead, LogLeaf, LogNode, Signature
 from ..selectors.public import export_rows
@@ -323,7 +323,7 @@ def log_key_name() -> str:
     return settings.TLOG_KEY_NAME or urlsplit(settings.SITE_URL).netloc or "localhost"
 
 
-def log_signer() -> tlog.Signer:
+def log_signer() -> notes.Signer:
     """The checkpoint signer, from TLOG_SIGNING_KEY and TLOG_KEY_NAME.
 
     With DEBUG on and no key, a development key derived from SECRET_KEY (so `make run` and the
@@ -332,16 +332,16 @@ def log_signer() -> tlog.Signer:
     name = log_key_name()
     key = settings.TLOG_SIGNING_KEY
     if key:
-        return tlog.Signer.from_setting(key, name)
+        return notes.Signer.from_setting(key, name)
     if not settings.DEBUG:
         raise ImproperlyConfigured(
             "TLOG_SIGNING_KEY is not set, so the transparency log cannot sign checkpoints. "
             "Generate one with: python manage.py tlog_keygen"
         )
-    return tlog.Signer(name, hashlib.sha256(_DEV_KEY_LABEL + settings.SECRET_KEY.encode()).digest())
+    return notes.Signer(name, hashlib.sha256(_DEV_KEY_LABEL + settings.SECRET_KEY.encode()).digest())
 
 
-def log_origin(*, letter: Letter, signer: tlog.Signer | None = None) -> str:
+def log_origin(*, letter: Letter, signer: notes.Signer | None = None) -> str:
     """The checkpoint's first line: <key name>/letters/<slug>, one log per letter."""
     return f"{(signer or log_signer()).name}/letters/{letter.slug}"
 
@@ -359,7 +359,7 @@ def checkpoint_publish(*, letter: Letter) -> Checkpoint:
         if latest is not None and latest.tree_size >= head.size:
             return latest  # another request signed it while we waited
         root = log_root(letter=letter, size=head.size)
-        body = tlog.Checkpoint(log_origin(letter=letter, signer=signer), head.size, root)
+        body = notes.Checkpoint(log_origin(letter=letter, signer=signer), head.size, root)
         return Checkpoint.objects.create(
             letter=letter, tree_size=head.size, root_hash=root, note=signer.sign_note(body.text)
         )

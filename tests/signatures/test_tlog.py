@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from signatures import tlog
+from signatures import notes, tlog
 
 DATA = Path(__file__).parent / "data"
 b64 = base64.b64decode
@@ -208,49 +208,49 @@ GO_SIG = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1
 
 
 def test_signed_note_spec_example_verifies():
-    verifier = tlog.Verifier.from_vkey(SPEC_VKEY)
+    verifier = notes.Verifier.from_vkey(SPEC_VKEY)
     assert verifier.vkey == SPEC_VKEY
-    assert tlog.open_note(SPEC_NOTE, verifier) == "This is an example message.\n"
-    with pytest.raises(tlog.NoteError, match="does not verify"):
-        tlog.open_note(SPEC_NOTE.replace("an example", "a forged"), verifier)
+    assert notes.open_note(SPEC_NOTE, verifier) == "This is an example message.\n"
+    with pytest.raises(notes.NoteError, match="does not verify"):
+        notes.open_note(SPEC_NOTE.replace("an example", "a forged"), verifier)
 
 
 def test_signing_reproduces_go_sumdb_vector():
-    signer = tlog.Signer.from_setting(GO_SKEY, name="ignored")
+    signer = notes.Signer.from_setting(GO_SKEY, name="ignored")
     assert signer.name == "PeterNeumann"
     assert signer.verifier.vkey == GO_VKEY
     assert signer.sign_note(GO_TEXT) == GO_TEXT + "\n" + GO_SIG
     # the same key as plain base64 of its 32 bytes, the form TLOG_SIGNING_KEY takes
     plain = base64.b64encode(b64(GO_SKEY.split("+", 4)[4])[1:]).decode()
-    assert tlog.Signer.from_setting(plain, name="PeterNeumann").sign_note(GO_TEXT).endswith(GO_SIG)
+    assert notes.Signer.from_setting(plain, name="PeterNeumann").sign_note(GO_TEXT).endswith(GO_SIG)
 
 
 def test_unknown_signatures_are_ignored_and_a_note_without_ours_is_refused():
-    ours = tlog.Signer("log.example/a", bytes(range(32)))
-    other = tlog.Signer("witness.example", bytes(range(1, 33)))
+    ours = notes.Signer("log.example/a", bytes(range(32)))
+    other = notes.Signer("witness.example", bytes(range(1, 33)))
     note = ours.sign_note("hello\n")
     cosigned = note + other.sign_note("hello\n").split("\n\n")[1]
-    assert tlog.open_note(cosigned, ours.verifier) == "hello\n"
-    with pytest.raises(tlog.NoteError, match="not signed by"):
-        tlog.open_note(other.sign_note("hello\n"), ours.verifier)
+    assert notes.open_note(cosigned, ours.verifier) == "hello\n"
+    with pytest.raises(notes.NoteError, match="not signed by"):
+        notes.open_note(other.sign_note("hello\n"), ours.verifier)
     # same name, another key: its key ID differs, so it is someone else's signature
-    impostor = tlog.Signer("log.example/a", bytes(range(2, 34)))
-    with pytest.raises(tlog.NoteError, match="not signed by"):
-        tlog.open_note(impostor.sign_note("hello\n"), ours.verifier)
+    impostor = notes.Signer("log.example/a", bytes(range(2, 34)))
+    with pytest.raises(notes.NoteError, match="not signed by"):
+        notes.open_note(impostor.sign_note("hello\n"), ours.verifier)
     for broken in ("hello\n", "hello\n\n- log.example/a AAAA\n", "hel\x07lo\n" + note[6:]):
-        with pytest.raises(tlog.NoteError):
-            tlog.open_note(broken, ours.verifier)
+        with pytest.raises(notes.NoteError):
+            notes.open_note(broken, ours.verifier)
 
 
 def test_checkpoint_text_round_trip():
-    signer = tlog.Signer("letter.example.org", bytes(32))
+    signer = notes.Signer("letter.example.org", bytes(32))
     tree = tlog.MemoryTree(tlog.leaf_hash(bytes([i])) for i in range(5))
-    checkpoint = tlog.Checkpoint("letter.example.org/letters/x", 5, tree.root())
+    checkpoint = notes.Checkpoint("letter.example.org/letters/x", 5, tree.root())
     note = signer.sign_note(checkpoint.text)
     lines = note.split("\n")
     assert lines[:3] == ["letter.example.org/letters/x", "5", base64.b64encode(tree.root()).decode()]
     assert lines[3] == "" and lines[4].startswith("— letter.example.org ")
-    assert tlog.checkpoint_open(note, signer.verifier) == checkpoint
+    assert notes.checkpoint_open(note, signer.verifier) == checkpoint
     for bad in ("o\n05\n" + lines[2] + "\n", "o\n5\nAAAA\n", "o\n5\n", "o\n-1\n" + lines[2] + "\n"):
-        with pytest.raises(tlog.NoteError):
-            tlog.Checkpoint.from_text(bad)
+        with pytest.raises(notes.NoteError):
+            notes.Checkpoint.from_text(bad)

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
 from moderation.services import decisions, imports
-from signatures import tlog
+from signatures import notes, tlog
 from signatures.models import Checkpoint, LogLeaf, LogNode, Signature
 from signatures.services import log
 from signatures.services.signing import signature_withdraw
@@ -132,8 +132,8 @@ def test_checkpoints_are_signed_kept_and_only_made_when_the_log_grew(letter):
     publish(letter, bulk_signatures(letter, 5))
     second = log.checkpoint_publish(letter=letter)
     assert log.checkpoint_publish(letter=letter) == second
-    opened = tlog.checkpoint_open(second.note, verifier())
-    assert opened == tlog.Checkpoint(f"testserver/letters/{letter.slug}", 5, log.log_root(letter=letter, size=5))
+    opened = notes.checkpoint_open(second.note, verifier())
+    assert opened == notes.Checkpoint(f"testserver/letters/{letter.slug}", 5, log.log_root(letter=letter, size=5))
     assert list(Checkpoint.objects.filter(letter=letter).values_list("tree_size", flat=True)) == [5, 0]
     assert log.checkpoint_summary(second)["root_hash"] == base64.b64encode(opened.root).decode()
 
@@ -142,7 +142,7 @@ def test_checkpoints_are_signed_kept_and_only_made_when_the_log_grew(letter):
 def test_the_signing_key_comes_from_the_environment(letter, settings):
     key = base64.b64encode(bytes(range(32))).decode()
     settings.TLOG_SIGNING_KEY, settings.TLOG_KEY_NAME = key, "letters.example.org"
-    assert log.log_signer() == tlog.Signer("letters.example.org", bytes(range(32)))
+    assert log.log_signer() == notes.Signer("letters.example.org", bytes(range(32)))
     checkpoint = log.checkpoint_publish(letter=letter)
     assert checkpoint.note.startswith(f"letters.example.org/letters/{letter.slug}\n0\n")
     assert "\n\n\u2014 letters.example.org " in checkpoint.note
@@ -168,7 +168,7 @@ def test_checkpoint_and_key_are_served_as_text(client, letter):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     vkey = client.get(log_url(letter, "key")).content.decode().strip()
-    checkpoint = tlog.checkpoint_open(response.content.decode(), tlog.Verifier.from_vkey(vkey))
+    checkpoint = notes.checkpoint_open(response.content.decode(), notes.Verifier.from_vkey(vkey))
     assert checkpoint.size == 3 and checkpoint.origin == f"testserver/letters/{letter.slug}"
     listed = client.get(log_url(letter, "checkpoints")).json()
     assert [c["tree_size"] for c in listed["checkpoints"]] == [3] and listed["next"] is None
@@ -180,9 +180,9 @@ def test_checkpoint_and_key_are_served_as_text(client, letter):
 def test_proofs_over_http_verify(client, letter):
     rows = log.public_rows(signature_ids=[s.pk for s in bulk_signatures(letter, 11)])
     log.log_append(letter=letter, rows=rows[:6])
-    first = tlog.checkpoint_open(client.get(log_url(letter, "checkpoint")).content.decode(), verifier())
+    first = notes.checkpoint_open(client.get(log_url(letter, "checkpoint")).content.decode(), verifier())
     log.log_append(letter=letter, rows=rows[6:])
-    second = tlog.checkpoint_open(client.get(log_url(letter, "checkpoint")).content.decode(), verifier())
+    second = notes.checkpoint_open(client.get(log_url(letter, "checkpoint")).content.decode(), verifier())
     leaf = tlog.leaf_hash(log.leaf_text(rows[4]).encode())
     proof = client.get(log_url(letter, "proof"), {"leaf": leaf.hex(), "size": 11}).json()
     assert proof["leaf_index"] == 4 and proof["tree_size"] == 11
@@ -265,7 +265,7 @@ def test_tlog_keygen_prints_a_usable_key():
     )
     lines = result.stdout.splitlines()
     key = next(line.split("=", 1)[1] for line in lines if line.startswith("TLOG_SIGNING_KEY="))
-    signer = tlog.Signer.from_setting(key, "letter.example.org")
+    signer = notes.Signer.from_setting(key, "letter.example.org")
     assert f"# {signer.verifier.vkey}" in lines and "TLOG_KEY_NAME=letter.example.org" in lines
 
 
@@ -427,8 +427,8 @@ def test_an_altered_row_or_another_key_fails(live_server, client, tmp_path):
     assert f"FAILED: line 4 (id {third.split(',')[0]}): not in the log at size 4" in result.stderr
 
     # a checkpoint for the same tree, signed by someone else's key under the site's key name
-    impostor = tlog.Signer("testserver", bytes(range(32)))
-    real = tlog.checkpoint_open(client.get(log_url(letter, "checkpoint")).content.decode(), verifier())
+    impostor = notes.Signer("testserver", bytes(range(32)))
+    real = notes.checkpoint_open(client.get(log_url(letter, "checkpoint")).content.decode(), verifier())
     forged = tmp_path / "forged.txt"
     forged.write_text(impostor.sign_note(real.text))
     result = verify_list(good, *site, "--checkpoint", forged)
@@ -448,5 +448,5 @@ def test_the_press_page_explains_the_check_and_lists_checkpoints(client, letter)
     log.checkpoint_publish(letter=letter)
     html = client.get(f"/letters/{letter.slug}/press/").content.decode()
     assert "Check the list yourself" in html
-    assert f"DEBUG=1 python manage.py verify_list signatures.csv --site http://testserver --letter {letter.slug}" in html
+    assert f"python manage.py verify_list signatures.csv --site http://testserver --letter {letter.slug}" in html
     assert f'href="/letters/{letter.slug}/log/checkpoint"' in html and "3 entries on" in html

@@ -5,7 +5,7 @@ import base64
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management.base import BaseCommand
 
-from signatures import tlog
+from signatures import notes
 from signatures.services.log import log_key_name
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name=None, **options):
         seed = Ed25519PrivateKey.generate().private_bytes_raw()
-        signer = tlog.Signer(name or log_key_name(), seed)
+        signer = notes.Signer(name or log_key_name(), seed)
         self.stdout.write("# The transparency log's signing key: put these lines in .env (never commit it).")
         self.stdout.write(f"TLOG_SIGNING_KEY={base64.b64encode(seed).decode()}")
         self.stdout.write(f"TLOG_KEY_NAME={signer.name}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from signatures import tlog
+from signatures import notes, tlog
 from signatures.exports import csv_row
 
 TIMEOUT = 30  # seconds per request
@@ -61,10 +61,10 @@ def _hashes(values) -> list[bytes]:
         raise Failed("a proof holds something that is not a hex hash") from exc
 
 
-def open_checkpoint(note: str, verifier: tlog.Verifier, origin: str, what: str) -> tlog.Checkpoint:
+def open_checkpoint(note: str, verifier: notes.Verifier, origin: str, what: str) -> notes.Checkpoint:
     try:
-        checkpoint = tlog.checkpoint_open(note, verifier)
-    except tlog.NoteError as exc:
+        checkpoint = notes.checkpoint_open(note, verifier)
+    except notes.NoteError as exc:
         raise Failed(f"{what} does not verify with the key {verifier.vkey}: {exc}") from exc
     if checkpoint.origin != origin:
         raise Failed(f"{what} is for the log {checkpoint.origin!r}, not {origin!r}")
@@ -98,7 +98,7 @@ def read_rows(path: Path):
 PAGE = 65_536  # leaf hashes per request in --whole-tree mode (the site's maximum)
 
 
-def check_against_whole_tree(site: Site, reference: tlog.Checkpoint, rows) -> int:
+def check_against_whole_tree(site: Site, reference: notes.Checkpoint, rows) -> int:
     """Fetch every leaf hash up to the checkpoint's size, rebuild the tree, and check it is the
     checkpoint's; then every row's hash must be one of those leaves. For long lists: a few
     dozen requests instead of one proof per row."""
@@ -125,8 +125,8 @@ def verify(
 ) -> str:
     """Check everything; return a one-line summary, or raise Failed naming the first failure."""
     try:
-        verifier = tlog.Verifier.from_vkey(vkey or site.get("key").decode("utf-8", "replace"))
-    except tlog.NoteError as exc:
+        verifier = notes.Verifier.from_vkey(vkey or site.get("key").decode("utf-8", "replace"))
+    except notes.NoteError as exc:
         raise Failed(f"the verifier key is not valid: {exc}") from exc
     origin = f"{verifier.name}/letters/{slug}"
     latest = open_checkpoint(
