@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 from letter.selectors import letter_get_published
 
 from ..models import Checkpoint
-from ..services import log
+from ..selectors import log as log_reads
+from ..services import checkpoints as checkpoint_service
 
 HEX_HASH = re.compile(r"[0-9a-fA-F]{64}")
 CHECKPOINTS_PAGE = 100
@@ -48,9 +49,9 @@ def _answer(make, cache_control: str):
         return _shared(JsonResponse(make()), cache_control)
     except BadRequest as exc:
         return _problem(str(exc), 400)
-    except log.LeafNotFound as exc:
+    except log_reads.LeafNotFound as exc:
         return _problem(str(exc), 404)
-    except log.LogError as exc:
+    except log_reads.LogError as exc:
         return _problem(str(exc), 400)
 
 
@@ -59,7 +60,7 @@ def checkpoint(request, slug):
     """The latest signed checkpoint (C2SP tlog-checkpoint), signed now if the log grew."""
     letter = letter_get_published(slug=slug)
     try:
-        latest = log.checkpoint_publish(letter=letter)
+        latest = checkpoint_service.checkpoint_publish(letter=letter)
     except ImproperlyConfigured:
         response = HttpResponse(
             "The transparency log cannot sign checkpoints: the site has no signing key.\n",
@@ -76,7 +77,7 @@ def key(request, slug):
     """The verifier key of the checkpoints (C2SP signed-note vkey)."""
     letter_get_published(slug=slug)
     try:
-        vkey = log.log_signer().verifier.vkey
+        vkey = checkpoint_service.log_signer().verifier.vkey
     except ImproperlyConfigured:
         return HttpResponse("The site has no signing key.\n", status=503, content_type="text/plain; charset=utf-8")
     return _shared(HttpResponse(vkey + "\n", content_type="text/plain; charset=utf-8"), "public, max-age=3600")
@@ -91,7 +92,7 @@ def proof(request, slug):
         leaf = request.GET.get("leaf", "")
         if not HEX_HASH.fullmatch(leaf):
             raise BadRequest("'leaf' must be a leaf hash: 64 hexadecimal characters")
-        return log.inclusion_proof(letter=letter, leaf_hash=bytes.fromhex(leaf), tree_size=_number(request, "size"))
+        return log_reads.inclusion_proof(letter=letter, leaf_hash=bytes.fromhex(leaf), tree_size=_number(request, "size"))
 
     return _answer(make, FOREVER)
 
@@ -102,8 +103,8 @@ def leaves(request, slug):
     letter = letter_get_published(slug=slug)
     try:
         start, count = _number(request, "start"), _number(request, "count")
-        body = log.leaf_hashes(letter=letter, start=start, count=count)
-    except (BadRequest, log.LogError) as exc:
+        body = log_reads.leaf_hashes(letter=letter, start=start, count=count)
+    except (BadRequest, log_reads.LogError) as exc:
         return _problem(str(exc), 400)
     return _shared(HttpResponse(body, content_type="application/octet-stream"), FOREVER)
 
@@ -113,7 +114,7 @@ def consistency(request, slug):
     """?first=M&second=N: {first, second, hashes (hex)}, the proof that N extends M."""
     letter = letter_get_published(slug=slug)
     return _answer(
-        lambda: log.consistency_proof(
+        lambda: log_reads.consistency_proof(
             letter=letter, first=_number(request, "first"), second=_number(request, "second")
         ),
         FOREVER,
@@ -134,7 +135,7 @@ def checkpoints(request, slug):
         page = page[:CHECKPOINTS_PAGE]
         base = reverse("signatures:log_checkpoints", args=[letter.slug])
         return {
-            "checkpoints": [log.checkpoint_summary(c) for c in page],
+            "checkpoints": [checkpoint_service.checkpoint_summary(c) for c in page],
             "next": request.build_absolute_uri(f"{base}?before={page[-1].tree_size}") if more else None,
         }
 

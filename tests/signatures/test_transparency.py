@@ -14,7 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from moderation.services import decisions, imports
 from signatures import notes, tlog
 from signatures.models import Checkpoint, LogLeaf, LogNode, Signature
-from signatures.services import log
+from signatures.selectors import log as log_reads
+from signatures.services import checkpoints, log
 from signatures.services.signing import signature_withdraw
 from tests.factories import ApprovedSignatureFactory, LetterFactory, VerifiedSignatureFactory, bulk_signatures
 
@@ -34,7 +35,7 @@ def publish(letter, signatures):
 
 
 def verifier():
-    return log.log_signer().verifier
+    return checkpoints.log_signer().verifier
 
 
 def memory_tree(letter):
@@ -68,18 +69,18 @@ def test_roots_and_proofs_match_a_tree_built_in_memory(letter):
         publish(letter, signatures[start:stop])
     log.log_remove(letter=letter, public_ids=[signatures[5].public_id])
     tree = memory_tree(letter)
-    assert tree.size == log.log_size(letter=letter) == 301
+    assert tree.size == log_reads.log_size(letter=letter) == 301
     assert LogNode.objects.filter(letter=letter).count() == sum(len(level) for level in tree.levels[1:])
     for size in (1, 2, 3, 5, 8, 63, 64, 65, 128, 255, 256, 257, 300, 301):
-        root = log.log_root(letter=letter, size=size)
+        root = log_reads.log_root(letter=letter, size=size)
         assert root == tree.root(size)
         for index in {0, size // 3, size - 1}:
-            proof = log.inclusion_proof(letter=letter, leaf_hash=tree.node(0, index), tree_size=size)
+            proof = log_reads.inclusion_proof(letter=letter, leaf_hash=tree.node(0, index), tree_size=size)
             assert proof["leaf_index"] == index and proof["tree_size"] == size
             path = [bytes.fromhex(h) for h in proof["hashes"]]
             assert tlog.verify_inclusion(tree.node(0, index), index, size, path, root)
         for first in {1, size // 2 or 1, size}:
-            proof = log.consistency_proof(letter=letter, first=first, second=size)
+            proof = log_reads.consistency_proof(letter=letter, first=first, second=size)
             path = [bytes.fromhex(h) for h in proof["hashes"]]
             assert tlog.verify_consistency(first, size, tree.root(first), root, path)
 
@@ -87,14 +88,14 @@ def test_roots_and_proofs_match_a_tree_built_in_memory(letter):
 @pytest.mark.django_db
 def test_bad_proof_requests_say_what_is_wrong(letter):
     publish(letter, bulk_signatures(letter, 3))
-    with pytest.raises(log.LogError, match="between 1 and 3"):
-        log.inclusion_proof(letter=letter, leaf_hash=bytes(32), tree_size=4)
-    with pytest.raises(log.LogError, match="no leaf with this hash"):
-        log.inclusion_proof(letter=letter, leaf_hash=bytes(32), tree_size=3)
-    with pytest.raises(log.LogError, match="first must be"):
-        log.consistency_proof(letter=letter, first=0, second=3)
-    with pytest.raises(log.LogError, match="between 1 and 3"):
-        log.consistency_proof(letter=letter, first=1, second=9)
+    with pytest.raises(log_reads.LogError, match="between 1 and 3"):
+        log_reads.inclusion_proof(letter=letter, leaf_hash=bytes(32), tree_size=4)
+    with pytest.raises(log_reads.LogError, match="no leaf with this hash"):
+        log_reads.inclusion_proof(letter=letter, leaf_hash=bytes(32), tree_size=3)
+    with pytest.raises(log_reads.LogError, match="first must be"):
+        log_reads.consistency_proof(letter=letter, first=0, second=3)
+    with pytest.raises(log_reads.LogError, match="between 1 and 3"):
+        log_reads.consistency_proof(letter=letter, first=1, second=9)
 
 
 def test_a_bulk_append_is_a_few_statements(postgres, letter, django_assert_max_num_queries):
@@ -104,10 +105,10 @@ def test_a_bulk_append_is_a_few_statements(postgres, letter, django_assert_max_n
     with django_assert_max_num_queries(14):
         assert log.log_append(letter=letter, rows=rows) == 10_003
     with django_assert_max_num_queries(12):
-        log.checkpoint_publish(letter=letter)
+        checkpoints.checkpoint_publish(letter=letter)
     leaf = tlog.leaf_hash(log.leaf_text(rows[1234]).encode())
     with django_assert_max_num_queries(4):
-        proof = log.inclusion_proof(letter=letter, leaf_hash=leaf, tree_size=10_003)
+        proof = log_reads.inclusion_proof(letter=letter, leaf_hash=leaf, tree_size=10_003)
     assert proof["leaf_index"] == 1237
 
 
@@ -122,36 +123,36 @@ def test_withdrawal_erases_the_text_and_keeps_the_hash(letter):
     assert erased.data == "" and erased.public_id == leaves.public_id
     assert leaves.name not in "".join(LogLeaf.objects.values_list("data", flat=True))
     assert LogLeaf.objects.get(letter=letter, index=2).data == f"removed,{leaves.public_id}"
-    assert log.log_root(letter=letter, size=2) == before
+    assert log_reads.log_root(letter=letter, size=2) == before
 
 
 @pytest.mark.django_db
 def test_checkpoints_are_signed_kept_and_only_made_when_the_log_grew(letter):
-    first = log.checkpoint_publish(letter=letter)
+    first = checkpoints.checkpoint_publish(letter=letter)
     assert first.tree_size == 0 and bytes(first.root_hash) == tlog.EMPTY_ROOT
     publish(letter, bulk_signatures(letter, 5))
-    second = log.checkpoint_publish(letter=letter)
-    assert log.checkpoint_publish(letter=letter) == second
+    second = checkpoints.checkpoint_publish(letter=letter)
+    assert checkpoints.checkpoint_publish(letter=letter) == second
     opened = notes.checkpoint_open(second.note, verifier())
-    assert opened == notes.Checkpoint(f"testserver/letters/{letter.slug}", 5, log.log_root(letter=letter, size=5))
+    assert opened == notes.Checkpoint(f"testserver/letters/{letter.slug}", 5, log_reads.log_root(letter=letter, size=5))
     assert list(Checkpoint.objects.filter(letter=letter).values_list("tree_size", flat=True)) == [5, 0]
-    assert log.checkpoint_summary(second)["root_hash"] == base64.b64encode(opened.root).decode()
+    assert checkpoints.checkpoint_summary(second)["root_hash"] == base64.b64encode(opened.root).decode()
 
 
 @pytest.mark.django_db
 def test_the_signing_key_comes_from_the_environment(letter, settings):
     key = base64.b64encode(bytes(range(32))).decode()
     settings.TLOG_SIGNING_KEY, settings.TLOG_KEY_NAME = key, "letters.example.org"
-    assert log.log_signer() == notes.Signer("letters.example.org", bytes(range(32)))
-    checkpoint = log.checkpoint_publish(letter=letter)
+    assert checkpoints.log_signer() == notes.Signer("letters.example.org", bytes(range(32)))
+    checkpoint = checkpoints.checkpoint_publish(letter=letter)
     assert checkpoint.note.startswith(f"letters.example.org/letters/{letter.slug}\n0\n")
     assert "\n\n\u2014 letters.example.org " in checkpoint.note
     # no key: development signs with a key derived from SECRET_KEY; production refuses
     settings.TLOG_SIGNING_KEY, settings.DEBUG = "", True
-    assert log.log_signer().seed != bytes(range(32))
+    assert checkpoints.log_signer().seed != bytes(range(32))
     settings.DEBUG = False
     with pytest.raises(ImproperlyConfigured, match="TLOG_SIGNING_KEY"):
-        log.checkpoint_publish(letter=letter)
+        checkpoints.checkpoint_publish(letter=letter)
 
 
 # --- Over HTTP ---------------------------------------------------------------------------------
@@ -314,7 +315,7 @@ def test_each_public_change_is_logged_and_nothing_else(letter, moderator):
     ]
     # and the log agrees with the public list: nothing for the safety net to add
     assert log.log_sync(letter=letter, dry_run=True) == (0, 0)
-    assert log.log_size(letter=letter) == 8
+    assert log_reads.log_size(letter=letter) == 8
 
 
 @pytest.mark.django_db
@@ -324,7 +325,7 @@ def test_sync_logs_a_list_published_before_the_log(letter, moderator):
     publish(letter, [gone])
     Signature.objects.filter(pk=gone.pk).update(status=Signature.Status.REJECTED, rejected_at=gone.approved_at)
     assert log.log_sync(letter=letter, dry_run=True) == (25, 1)
-    assert log.log_size(letter=letter) == 1
+    assert log_reads.log_size(letter=letter) == 1
     assert log.log_sync(letter=letter) == (25, 1)
     assert log.log_sync(letter=letter) == (0, 0)
     assert {public_id for _k, public_id, _d in leaves(letter)} == {s.public_id for s in early} | {gone.public_id}
@@ -445,7 +446,7 @@ def test_an_altered_row_or_another_key_fails(live_server, client, tmp_path):
 @pytest.mark.django_db
 def test_the_press_page_explains_the_check_and_lists_checkpoints(client, letter):
     publish(letter, bulk_signatures(letter, 3))
-    log.checkpoint_publish(letter=letter)
+    checkpoints.checkpoint_publish(letter=letter)
     html = client.get(f"/letters/{letter.slug}/press/").content.decode()
     assert "Check the list yourself" in html
     assert f"python manage.py verify_list signatures.csv --site http://testserver --letter {letter.slug}" in html

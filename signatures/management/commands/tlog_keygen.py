@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management.base import BaseCommand
 
 from signatures import notes
-from signatures.services.log import log_key_name
+from signatures.services.checkpoints import log_key_name
 
 
 class Command(BaseCommand):
