@@ -408,3 +408,9 @@ def test_signer_text_in_the_feed_is_text_not_markup(client, letter):
     # XML-decoding once (what a reader does) must leave HTML entities, not a tag.
     once = summary.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
     assert "<img" not in once and "&lt;img" in once
+
+
+def test_public_ids_never_look_like_a_formula():
+    from signatures.models import new_public_id
+
+    assert not any(new_public_id().startswith("-") for _ in range(5000))

@@ -1,3 +1,5 @@
+"""A signature, the audit log of decisions on it, and the watchlist of names checked by hand."""
+
 import secrets
 
 from django.conf import settings
@@ -6,8 +8,13 @@ from django.db.models import Q
 
 
 def new_public_id() -> str:
-    """A random, URL-safe id that names a signature in public (exports, tokens) instead of its pk."""
-    return secrets.token_urlsafe(9)  # 12 characters, 72 bits
+    """A random, URL-safe id that names a signature in public (exports, tokens) instead of its pk.
+    Never starting with "-": a CSV cell starting with it is neutralised with a quote as a formula,
+    and the id would not read the same in the download as on the page."""
+    while True:
+        value = secrets.token_urlsafe(9)  # 12 characters, 72 bits
+        if not value.startswith("-"):
+            return value
 
 
 class SignatureQuerySet(models.QuerySet):
@@ -129,50 +136,6 @@ class Signature(models.Model):
         return f"{self.name or '(erased)'} [{self.status}]"
 
 
-class OutgoingEmail(models.Model):
-    """An email to a signer, written in the same transaction as the change that calls for it.
-
-    The row is the source of truth (a transactional outbox): the Celery task that sends it only
-    carries its id, so a broker outage loses nothing and the sweep task sends what was never sent.
-    The links inside are made at send time from signed tokens, so nothing secret is stored here.
-    """
-
-    class Kind(models.TextChoices):
-        CONFIRM = "confirm", "Confirm your signature"
-        ALREADY_SIGNED = "already_signed", "You have already signed"
-        APPROVED = "approved", "Your signature is public"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed after every retry"
-        CANCELLED = "cancelled", "No longer needed"
-
-    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    # When the outbox relay handed it to the broker (services/outbox.py, `outbox_relay`).
-    published_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        indexes = [
-            models.Index(fields=["status", "created_at"], name="outbox_status_idx"),
-            # The relay's work list: queued rows not yet handed to the broker.
-            models.Index(
-                fields=["id"], condition=Q(status="queued", published_at__isnull=True), name="outbox_unpublished_idx"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.kind} for signature {self.signature_id} [{self.status}]"
-
-
 class WatchlistEntry(models.Model):
     """A high-profile name: a signature with it is never approved in bulk, and approving it
     needs a note on how the moderator checked it is really that person."""
@@ -222,150 +185,3 @@ class ModerationEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.signature_id} by {self.actor_email or 'signer'}"
-
-
-class DailyDigest(models.Model):
-    """Digests published before the transparency log replaced them (a dated CSV recomputed
-    from today's data stopped matching its digest after the first withdrawal). Kept as a record
-    of what was published; nothing writes or shows them any more."""
-
-    letter = models.ForeignKey("letter.Letter", on_delete=models.CASCADE, related_name="digests")
-    day = models.DateField()
-    count = models.PositiveIntegerField()
-    # Public signatures withdrawn during the day: removals are visible, not silent (the names
-    # themselves are erased).
-    withdrawn = models.PositiveIntegerField(default=0)
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-day"]
-        constraints = [models.UniqueConstraint(fields=["letter", "day"], name="one_digest_per_letter_day")]
-
-    def __str__(self):
-        return f"{self.letter.slug} {self.day}: {self.sha256[:12]}…"
-
-
-# --- Organizations and their confirmed email domains -------------------------------------------
-
-
-class Organization(models.Model):
-    """An organization signers name, with the email domains moderators confirmed as its own.
-
-    A signature is at the "domain" level only when it names the organization (its name or an
-    alias, compared case- and accent-blind) and its email is at one of these domains or under one.
-    A domain that merely looks like the name (microsoft-careers.net) proves nothing."""
-
-    name = models.CharField(max_length=Signature.ORGANIZATION_MAX, unique=True)
-    aliases = models.TextField(blank=True, help_text="Other names signers use for it, one a line.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def name_keys(self) -> set[str]:
-        """The folded forms of its name and aliases, as `names.organization_key` makes them."""
-        from .names import organization_key
-
-        return {key for key in map(organization_key, [self.name, *self.aliases.splitlines()]) if key}
-
-
-class OrganizationDomain(models.Model):
-    """An email domain a moderator confirmed for an organization, with what they checked. It
-    covers its subdomains (example.ac.uk covers cs.example.ac.uk). One owner per domain."""
-
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True)
-    evidence = models.TextField(help_text="What the moderator checked: a page, a call, a DNS record.")
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    confirmed_by_email = models.CharField(max_length=254, blank=True, help_text="Kept if the account is deleted.")
-    confirmed_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["domain"]
-
-    def __str__(self):
-        return f"{self.domain} ({self.organization.name})"
-
-
-# --- The transparency log (signatures/services/log.py writes it) -------------------------------
-
-
-class LogHead(models.Model):
-    """How many leaves a letter's transparency log has. Every append locks this row, so one
-    letter's leaves are numbered by one writer at a time, in commit order."""
-
-    letter = models.OneToOneField("letter.Letter", on_delete=models.CASCADE, primary_key=True, related_name="+")
-    size = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self):
-        return f"log of letter {self.letter_id}: {self.size} leaves"
-
-
-class LogLeaf(models.Model):
-    """One change to a letter's public list, as an RFC 9162 leaf. A published (or edited) row's
-    data is its CSV line; a removal's is "removed,<public id>". Only `data` ever changes: a
-    withdrawal erases it and keeps the hash, which is what the tree and its proofs commit to."""
-
-    class Kind(models.TextChoices):
-        PUBLISHED = "published", "Published or edited"
-        REMOVED = "removed", "Removed from the list"
-
-    letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="+")
-    index = models.BigIntegerField()
-    leaf_hash = models.BinaryField(max_length=32)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    public_id = models.CharField(max_length=16)
-    data = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["letter", "index"], name="one_log_leaf_per_index")]
-        indexes = [
-            models.Index(fields=["letter", "leaf_hash"], name="log_leaf_hash_idx"),
-            models.Index(fields=["letter", "public_id"], name="log_leaf_public_id_idx"),
-        ]
-
-    def __str__(self):
-        return f"leaf {self.index} of letter {self.letter_id} ({self.kind})"
-
-
-class LogNode(models.Model):
-    """The hash of a complete subtree of a letter's log above the leaves: 2**level leaves from
-    index * 2**level. Written once when its last leaf is appended, never changed; any root or
-    proof is a few dozen of these."""
-
-    letter = models.ForeignKey("letter.Letter", on_delete=models.CASCADE, related_name="+")
-    level = models.PositiveSmallIntegerField()
-    index = models.BigIntegerField()
-    hash = models.BinaryField(max_length=32)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["letter", "level", "index"], name="one_log_node_per_position")]
-
-    def __str__(self):
-        return f"node {self.level}/{self.index} of letter {self.letter_id}"
-
-
-class Checkpoint(models.Model):
-    """A signed checkpoint of a letter's log (C2SP tlog-checkpoint): kept, so that anyone holding
-    an old one can ask for a consistency proof from it."""
-
-    letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="checkpoints")
-    tree_size = models.BigIntegerField()
-    root_hash = models.BinaryField(max_length=32)
-    note = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-tree_size"]
-        constraints = [models.UniqueConstraint(fields=["letter", "tree_size"], name="one_checkpoint_per_size")]
-
-    def __str__(self):
-        return f"checkpoint {self.tree_size} of letter {self.letter_id}"

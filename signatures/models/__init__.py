@@ -1,0 +1,23 @@
+"""The signatures app's models, one module per concern. Everything is importable from
+`signatures.models` as before (migrations name `signatures.models.new_public_id`)."""
+
+from .log import Checkpoint, DailyDigest, LogHead, LogLeaf, LogNode
+from .organizations import Organization, OrganizationDomain
+from .outbox import OutgoingEmail
+from .signature import ModerationEvent, Signature, SignatureQuerySet, WatchlistEntry, new_public_id
+
+__all__ = [
+    "Checkpoint",
+    "DailyDigest",
+    "LogHead",
+    "LogLeaf",
+    "LogNode",
+    "ModerationEvent",
+    "Organization",
+    "OrganizationDomain",
+    "OutgoingEmail",
+    "Signature",
+    "SignatureQuerySet",
+    "WatchlistEntry",
+    "new_public_id",
+]
