@@ -1,28 +1,15 @@
 """The Django admin is reached only through allauth's login, second factor included."""
 
-import base64
-import hashlib
-import hmac
-import struct
-import time
-
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.support.totp import totp
+
 PASSWORD = "correct horse battery staple"
 EMAIL = "staff.mod@example.org"
-
-
-def totp(secret: str) -> str:
-    """The RFC 6238 code an authenticator app shows now (SHA-1, 6 digits, 30 s)."""
-    counter = int(time.time() // 30)
-    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 10**6:06d}"
 
 
 @pytest.fixture

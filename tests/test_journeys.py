@@ -9,14 +9,10 @@ taken (into the test's tmp dir; with README_SCREENSHOTS=1 the README's ones go t
 axe-core comes from npm into tests/browser_support/ (`make install`).
 """
 
-import base64
-import hashlib
-import hmac
 import io
 import os
 import re
 import shutil
-import struct
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +25,7 @@ from django.utils import timezone
 
 from signatures.models import Signature, WatchlistEntry
 from tests.factories import ApprovedSignatureFactory, LetterFactory, VerifiedSignatureFactory
+from tests.support.totp import totp
 
 try:
     from tests.support.services import require_service
@@ -51,15 +48,6 @@ def demo_letter(**fields):
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def totp(secret: str, at: float | None = None) -> str:
-    """The RFC 6238 code an authenticator app shows (SHA-1, 6 digits, 30 s)."""
-    counter = int((at or time.time()) // 30)
-    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 10**6:06d}"
 
 
 class Journey:

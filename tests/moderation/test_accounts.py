@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from signatures.models import Signature
 from tests.factories import VerifiedSignatureFactory
-from tests.signatures.test_moderation import PASSWORD, totp
+from tests.signatures.test_moderation import PASSWORD
+from tests.support.totp import totp
 
 
 @pytest.fixture

@@ -1,13 +1,8 @@
 """Moderation: who may decide, what each decision does, and the record it leaves."""
 
-import base64
 import csv
-import hashlib
-import hmac
 import io
 import re
-import struct
-import time
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -27,6 +22,7 @@ from tests.factories import (
     VerifiedSignatureFactory,
     bulk_signatures,
 )
+from tests.support.totp import totp
 
 PASSWORD = "a-long-moderator-password"
 
@@ -49,15 +45,6 @@ def mod_client(moderator):
     client = Client()
     client.force_login(moderator)
     return client
-
-
-def totp(secret: str, at: float | None = None) -> str:
-    """The RFC 6238 code an authenticator app shows (SHA-1, 6 digits, 30 s)."""
-    counter = int((at or time.time()) // 30)
-    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 10**6:06d}"
 
 
 def watch(name):
