@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from letter.admin import LetterAdmin
 from letter.models import Invitation, Letter, LetterStateChange, PressPreview
+from signatures.admin import ReadOnlyAdmin
 from signatures.services import launch
 
 State = Letter.State
@@ -91,17 +92,8 @@ class PressPreviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(LetterStateChange)
-class LetterStateChangeAdmin(admin.ModelAdmin):
+class LetterStateChangeAdmin(ReadOnlyAdmin):
     """The launch audit: read-only."""
 
     list_display = ["letter", "before", "after", "actor_label", "created_at"]
     list_filter = ["letter"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,10 +4,21 @@ from .models import ModerationEvent, Organization, OrganizationDomain, OutgoingE
 from .names import name_key
 
 
-class OutgoingEmailInline(admin.TabularInline):
-    model = OutgoingEmail
-    fields = ["kind", "status", "created_at", "sent_at", "attempts", "last_error"]
-    readonly_fields = fields
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: the records it shows are written by services that keep the
+    audit log (and the transparency log) in step."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -15,8 +26,14 @@ class OutgoingEmailInline(admin.TabularInline):
         return False
 
 
+class OutgoingEmailInline(ReadOnlyInline):
+    model = OutgoingEmail
+    fields = ["kind", "status", "created_at", "sent_at", "attempts", "last_error"]
+    readonly_fields = fields
+
+
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(ReadOnlyAdmin):
     """Read-only: every change to a signature goes through the moderation pages, whose services
     keep the audit log, the name key and the public list's log in step. An edit here would skip
     all three."""
@@ -46,15 +63,6 @@ class SignatureAdmin(admin.ModelAdmin):
     inlines = [OutgoingEmailInline]
     list_select_related = ["letter"]
     show_full_result_count = False  # COUNT(*) over a large table on every admin page is slow
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutgoingEmail)
@@ -87,18 +95,13 @@ class WatchlistEntryAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class OrganizationDomainInline(admin.TabularInline):
+class OrganizationDomainInline(ReadOnlyInline):
     """Read-only here: a domain is confirmed from a signature's moderation page, which records the
     evidence and raises the signatures it covers."""
 
     model = OrganizationDomain
     fields = ["domain", "evidence", "confirmed_by_email", "confirmed_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organization)
@@ -113,7 +116,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(admin.ModelAdmin):
+class ModerationEventAdmin(ReadOnlyAdmin):
     """The audit log, read-only: decisions are recorded by the moderation pages."""
 
     list_display = ["created_at", "actor_email", "action", "signature", "bulk", "note"]
@@ -121,12 +124,3 @@ class ModerationEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_email", "note", "signature__public_id"]
     raw_id_fields = ["signature"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
