@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, launch_views, views, watchlist_views
+from . import audit_views, delivery_views, launch_views, views, watchlist_views
 
 app_name = "moderation"
 
@@ -28,4 +28,7 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", launch_views.invitation_revoke, name="invitation_revoke"),
     path("letters/<int:pk>/previews/", launch_views.preview_create, name="preview_create"),
     path("previews/<int:pk>/expire/", launch_views.preview_expire, name="preview_expire"),
+    # Deliveries of a letter, each bound to a checkpoint of its list's log.
+    path("letters/<int:pk>/deliveries/", delivery_views.deliveries, name="deliveries"),
+    path("letters/<int:pk>/deliveries/record/", delivery_views.delivery_create, name="delivery_create"),
 ]

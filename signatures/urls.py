@@ -29,6 +29,7 @@ urlpatterns = [
     path("letters/<slug:slug>/card.png", public.card, name="card"),
     path("letters/<slug:slug>/log/checkpoint", log.checkpoint, name="log_checkpoint"),
     path("letters/<slug:slug>/log/checkpoints", log.checkpoints, name="log_checkpoints"),
+    path("letters/<slug:slug>/log/checkpoints/<int:size>.txt", log.checkpoint_at, name="log_checkpoint_at"),
     path("letters/<slug:slug>/log/key", log.key, name="log_key"),
     path("letters/<slug:slug>/log/proof", log.proof, name="log_proof"),
     path("letters/<slug:slug>/log/consistency", log.consistency, name="log_consistency"),

@@ -1,6 +1,7 @@
 """The signatures app's models, one module per concern. Everything is importable from
 `signatures.models` as before (migrations name `signatures.models.new_public_id`)."""
 
+from .deliveries import Delivery
 from .log import Checkpoint, DailyDigest, LogHead, LogLeaf, LogNode
 from .organizations import Organization, OrganizationDomain
 from .outbox import OutgoingEmail
@@ -9,6 +10,7 @@ from .signature import ModerationEvent, Signature, SignatureQuerySet, WatchlistE
 __all__ = [
     "Checkpoint",
     "DailyDigest",
+    "Delivery",
     "LogHead",
     "LogLeaf",
     "LogNode",

@@ -73,6 +73,17 @@ def checkpoint(request, slug):
 
 
 @require_GET
+def checkpoint_at(request, slug, size):
+    """A kept checkpoint by its tree size, as text: the one a delivery is bound to, for
+    `verify_list --checkpoint`. A checkpoint never changes once signed."""
+    letter = letter_get_published(slug=slug)
+    kept = Checkpoint.objects.filter(letter=letter, tree_size=size).values_list("note", flat=True).first()
+    if kept is None:
+        return _problem(f"No checkpoint of size {size} was kept for this letter.", 404)
+    return _shared(HttpResponse(kept, content_type="text/plain; charset=utf-8"), FOREVER)
+
+
+@require_GET
 def key(request, slug):
     """The verifier key of the checkpoints (C2SP signed-note vkey)."""
     letter_get_published(slug=slug)

@@ -1,5 +1,6 @@
 """The press page: counts, signatures per day as a chart drawn on the server, downloads."""
 
+import base64
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from letter.selectors import letter_get_published
 
-from ..models import Checkpoint
+from ..models import Checkpoint, Delivery
 from ..selectors import public as selectors
 
 
@@ -24,6 +25,10 @@ def press(request, slug):
         "organizations": selectors.organization_counts(letter=letter),
         "chart": _bar_chart(per_day, total=count),
         "checkpoints": Checkpoint.objects.filter(letter=letter).only("tree_size", "created_at")[:5],
+        "deliveries": [
+            {"delivery": d, "root_hash": base64.b64encode(bytes(d.checkpoint.root_hash)).decode()}
+            for d in Delivery.objects.filter(letter=letter).select_related("checkpoint")
+        ],
         "site_url": settings.SITE_URL,
     }
     return render(request, "signatures/press.html", context)
