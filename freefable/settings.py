@@ -280,6 +280,15 @@ CELERY_BEAT_SCHEDULE["refresh-downloads"] = {
     "schedule": EXPORTS_REFRESH_SECONDS,
 }
 
+# --- Updates to signers (signatures/services/updates.py) ------------------------------------
+
+# Update emails queued per minute, by a beat task: the outbox and the SMTP relay stay free for
+# signing's own confirmation emails during a large send.
+UPDATES_PER_MINUTE = env.int("UPDATES_PER_MINUTE", default=600)
+# The mailto of the List-Unsubscribe header; empty: DEFAULT_FROM_EMAIL's address.
+UPDATES_UNSUBSCRIBE_EMAIL = env.str("UPDATES_UNSUBSCRIBE_EMAIL", default="")
+CELERY_BEAT_SCHEDULE["send-updates"] = {"task": "signatures.tasks.send_updates", "schedule": 60.0}
+
 # --- Email ----------------------------------------------------------------------------------
 
 EMAIL_URL = env.str("EMAIL_URL", default="")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, delivery_views, launch_views, views, watchlist_views
+from . import audit_views, delivery_views, launch_views, update_views, views, watchlist_views
 
 app_name = "moderation"
 
@@ -31,4 +31,7 @@ urlpatterns = [
     # Deliveries of a letter, each bound to a checkpoint of its list's log.
     path("letters/<int:pk>/deliveries/", delivery_views.deliveries, name="deliveries"),
     path("letters/<int:pk>/deliveries/record/", delivery_views.delivery_create, name="delivery_create"),
+    # Updates to signers: on the letter page, in the feed, and by email to those who asked.
+    path("letters/<int:pk>/updates/", update_views.updates, name="updates"),
+    path("letters/<int:pk>/updates/publish/", update_views.update_create, name="update_create"),
 ]

@@ -1,12 +1,15 @@
 """The one way we render mail: signatures/email/<name>_subject.txt, _message.txt, _message.html."""
 
+from email.utils import parseaddr
+from urllib.parse import quote
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .models import Signature
-from .tokens import details_digest, make_confirm_token, make_withdraw_token
+from .tokens import details_digest, make_confirm_token, make_unsubscribe_token, make_withdraw_token
 
 
 def render_mail(name: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
@@ -38,11 +41,27 @@ def signature_links(signature: Signature) -> dict:
     }
 
 
-def build_signature_email(kind: str, signature: Signature) -> EmailMultiAlternatives:
+def unsubscribe_headers(unsubscribe_url: str, public_id: str) -> dict:
+    """One-click unsubscribe (RFC 8058): the HTTPS link a mail client POSTs to, and a mailto for
+    clients that only write. The mailbox is UPDATES_UNSUBSCRIBE_EMAIL (default: the sender)."""
+    mailbox = settings.UPDATES_UNSUBSCRIBE_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    mailto = f"mailto:{mailbox}?subject={quote(f'unsubscribe {public_id}')}"
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>, <{mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def build_signature_email(kind: str, signature: Signature, update=None) -> EmailMultiAlternatives:
     context = {
         "signature": signature,
         "letter": signature.letter,
         "confirm_days": settings.CONFIRM_TOKEN_MAX_AGE // 86400,
         **signature_links(signature),
     }
-    return render_mail(kind, context, [signature.email])
+    if update is None:
+        return render_mail(kind, context, [signature.email])
+    unsubscribe_url = absolute(reverse("signatures:unsubscribe", args=[make_unsubscribe_token(signature.public_id)]))
+    message = render_mail(kind, {**context, "update": update, "unsubscribe_url": unsubscribe_url}, [signature.email])
+    message.extra_headers.update(unsubscribe_headers(unsubscribe_url, signature.public_id))
+    return message

@@ -7,7 +7,7 @@ from django import forms
 from django.core.validators import URLValidator
 
 from .domains import looks_like_domain
-from .models import Signature
+from .models import UPDATES_CONSENT_TEXT, Signature
 from .names import clean_name_text
 
 # The start of a web address: no place in a person's name. Host names themselves are found
@@ -71,6 +71,8 @@ class SignatureForm(forms.Form):
         help_text="A public page that shows who you are, e.g. your profile at your organization.",
         error_messages={"max_length": f"Please use a link of at most {Signature.LINK_MAX} characters."},
     )
+    # Unticked unless the signer ticks it; its label is the wording kept with their consent.
+    updates = forms.BooleanField(label=UPDATES_CONSENT_TEXT, required=False)
 
     def _clean_free_text(self, field: str, label: str) -> str:
         value = self.cleaned_data.get(field, "")

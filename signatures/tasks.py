@@ -8,7 +8,7 @@ from django.conf import settings
 
 from letter.models import Letter
 
-from .services import downloads, outbox, signing
+from .services import downloads, outbox, signing, updates
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,12 @@ def relay_outbox() -> int:
 def sweep_outbox() -> int:
     """Beat task: publish queued emails that no worker is looking after."""
     return outbox.outbox_sweep()
+
+
+@shared_task(ignore_result=True)
+def send_updates() -> int:
+    """Beat task, every minute: queue the next UPDATES_PER_MINUTE update emails."""
+    return updates.updates_send_batch()
 
 
 @shared_task

@@ -63,3 +63,19 @@ def read_withdraw_token(token: str) -> TokenData | None:
         return TokenData(signing.Signer(salt=WITHDRAW_SALT, sep=SEP).unsign(token))
     except signing.BadSignature:
         return None
+
+
+UNSUBSCRIBE_SALT = "freefable.signatures.unsubscribe"
+
+
+def make_unsubscribe_token(public_id: str) -> str:
+    """The one-click unsubscribe link of update emails (RFC 8058): it lasts as long as the
+    signature, and only stops updates (a withdraw token would do more than its link says)."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT, sep=SEP).sign(public_id)
+
+
+def read_unsubscribe_token(token: str) -> TokenData | None:
+    try:
+        return TokenData(signing.Signer(salt=UNSUBSCRIBE_SALT, sep=SEP).unsign(token))
+    except signing.BadSignature:
+        return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import feeds, log, press, public, signing
+from .views import feeds, log, press, public, signing, updates
 
 app_name = "signatures"
 
@@ -37,4 +37,5 @@ urlpatterns = [
     path("confirm/<str:token>/", signing.confirm, name="confirm"),
     path("confirm/<str:token>/new-link/", signing.confirm_resend, name="confirm_resend"),
     path("withdraw/<str:token>/", signing.withdraw, name="withdraw"),
+    path("unsubscribe/<str:token>/", updates.unsubscribe, name="unsubscribe"),
 ]

@@ -6,6 +6,7 @@ from .log import Checkpoint, DailyDigest, LogHead, LogLeaf, LogNode
 from .organizations import Organization, OrganizationDomain
 from .outbox import OutgoingEmail
 from .signature import ModerationEvent, Signature, SignatureQuerySet, WatchlistEntry, new_public_id
+from .updates import UPDATES_CONSENT_TEXT, Update
 
 __all__ = [
     "Checkpoint",
@@ -20,6 +21,8 @@ __all__ = [
     "OutgoingEmail",
     "Signature",
     "SignatureQuerySet",
+    "UPDATES_CONSENT_TEXT",
+    "Update",
     "WatchlistEntry",
     "new_public_id",
 ]

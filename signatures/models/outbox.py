@@ -18,6 +18,7 @@ class OutgoingEmail(models.Model):
         CONFIRM = "confirm", "Confirm your signature"
         ALREADY_SIGNED = "already_signed", "You have already signed"
         APPROVED = "approved", "Your signature is public"
+        UPDATE = "update", "An update about the letter"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -35,6 +36,8 @@ class OutgoingEmail(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     # When the outbox relay handed it to the broker (services/outbox.py, `outbox_relay`).
     published_at = models.DateTimeField(null=True, blank=True)
+    # For an "update" email: which update (signatures/services/updates.py).
+    update = models.ForeignKey("signatures.Update", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         ordering = ["created_at"]

@@ -76,6 +76,11 @@ class Signature(models.Model):
     # The signer's choice on "your signature": their title and organization only say who they
     # are, not that the organization signs (shown beside the name in public and in the JSON).
     identification_only = models.BooleanField(default=False)
+    # Updates by email (issue 13): when the signer ticked the sign form's box and its exact
+    # wording (models.updates.UPDATES_CONSENT_TEXT at the time), and when they unsubscribed.
+    updates_consent_at = models.DateTimeField(null=True, blank=True)
+    updates_consent_text = models.CharField(max_length=300, blank=True, default="")
+    updates_unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     verified_at = models.DateTimeField(null=True, blank=True)

@@ -131,6 +131,13 @@ def _email_still_wanted(outgoing: OutgoingEmail) -> bool:
         return status == Status.PENDING
     if outgoing.kind == Kind.APPROVED:
         return status == Status.APPROVED
+    if outgoing.kind == Kind.UPDATE:  # consent and unsubscription checked again at send time
+        signature = outgoing.signature
+        return (
+            status in (Status.VERIFIED, Status.APPROVED)
+            and signature.updates_consent_at is not None
+            and signature.updates_unsubscribed_at is None
+        )
     return status != Status.WITHDRAWN
 
 
@@ -145,7 +152,7 @@ def outgoing_email_send(*, outgoing_id: int) -> str:
     with transaction.atomic():
         outgoing = (
             OutgoingEmail.objects.select_for_update(of=("self",))
-            .select_related("signature__letter")
+            .select_related("signature__letter", "update")
             .filter(pk=outgoing_id)
             .first()
         )
@@ -155,7 +162,7 @@ def outgoing_email_send(*, outgoing_id: int) -> str:
             outgoing.status = OutgoingEmail.Status.CANCELLED
             outgoing.save(update_fields=["status"])
             return "cancelled"
-        build_signature_email(outgoing.kind, outgoing.signature).send()
+        build_signature_email(outgoing.kind, outgoing.signature, update=outgoing.update).send()
         outgoing.status = OutgoingEmail.Status.SENT
         outgoing.sent_at = timezone.now()
         outgoing.attempts += 1

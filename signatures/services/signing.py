@@ -16,7 +16,7 @@ from freefable.cache import bump
 from letter.models import Letter
 
 from .. import domains, names
-from ..models import ModerationEvent, OutgoingEmail, Signature
+from ..models import UPDATES_CONSENT_TEXT, ModerationEvent, OutgoingEmail, Signature
 from ..selectors.cache import public_list_changed
 from ..selectors.organizations import confirmed_domain_for
 from ..tokens import details_digest
@@ -67,6 +67,7 @@ def signature_create(
     link: str = "",
     network_hash: str = "",
     loaded_form: bool = True,
+    updates: bool = False,
 ) -> tuple[Signature, bool]:
     """Sign `letter`, or answer a repeat signer. Returns (signature, created).
 
@@ -84,6 +85,9 @@ def signature_create(
         organization=organization,
         link=link,
         network_hash=network_hash,
+        # consent to update emails: when, and the exact words ticked
+        updates_consent_at=timezone.now() if updates else None,
+        updates_consent_text=UPDATES_CONSENT_TEXT if updates else "",
         suspicious_reasons=signer_reasons(
             letter=letter, email_normalized=email_normalized, network_hash=network_hash, loaded_form=loaded_form
         ),

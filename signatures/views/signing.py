@@ -30,7 +30,7 @@ from letter.selectors import letter_get_open, letter_get_published
 
 from .. import abuse
 from ..forms import SignatureForm
-from ..models import Signature
+from ..models import Signature, Update
 from ..selectors import cache as page_cache
 from ..selectors.public import featured_signatures, public_count, recent_signatures
 from ..services import signing
@@ -49,6 +49,9 @@ def _people(letter: Letter) -> tuple:
     return people
 
 
+UPDATES_SHOWN = 3
+
+
 def _letter_context(letter: Letter, form: SignatureForm | None) -> dict:
     featured, recent = _people(letter)
     return {
@@ -57,6 +60,8 @@ def _letter_context(letter: Letter, form: SignatureForm | None) -> dict:
         "count": public_count(letter=letter),
         "featured": featured,
         "recent": recent,
+        # Shown with the cached page: update_publish drops it (public_list_changed).
+        "updates": list(Update.objects.filter(letter=letter)[:UPDATES_SHOWN]),
         "form": form or SignatureForm(),
         "form_ts": abuse.form_timestamp(),
     }
