@@ -36,8 +36,10 @@ run: $(STAMP)  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-proc
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_letter demo/letter.md --slug defenders --primary
 	$(PY) manage.py seed_demo
-	@# No beat here: letters scheduled to go live are published by this loop, stopped with the server.
-	$(PY) manage.py publish_scheduled --every 60 & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	@# No beat here: letters scheduled to go live are published, and update emails queued, by
+	@# these loops, stopped with the server.
+	$(PY) manage.py publish_scheduled --every 60 & P=$$!; \
+	$(PY) manage.py send_updates --every 60 & U=$$!; trap "kill $$P $$U 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # Tests open no persistent database connections (CONN_MAX_AGE=0): a connection kept by a

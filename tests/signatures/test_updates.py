@@ -2,9 +2,11 @@
 letter page and in the feed, emails only to consenting, confirmed, subscribed signers, in
 batches at UPDATES_PER_MINUTE, each with one-click unsubscribe (RFC 8058)."""
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,7 @@ from signatures.models import UPDATES_CONSENT_TEXT, OutgoingEmail, Signature, Up
 from signatures.services import outbox
 from signatures.services.signing import signature_withdraw
 from signatures.services.updates import signature_unsubscribe, update_publish, updates_send_batch
+from signatures.tokens import details_digest, make_confirm_token
 from tests.factories import (
     ApprovedSignatureFactory,
     PendingSignatureFactory,
@@ -47,6 +50,22 @@ def test_the_consent_box_is_unticked_and_its_time_and_wording_are_kept(
     assert before <= ann.updates_consent_at <= timezone.now()
     assert ann.updates_consent_text == UPDATES_CONSENT_TEXT
     assert bob.updates_consent_at is None and bob.updates_consent_text == ""
+    # the confirm page says what the link confirms, the request for updates included
+    for signer, asked in ((ann, True), (bob, False)):
+        token = make_confirm_token(signer.public_id, details_digest(signer))
+        page = client.get(reverse("signatures:confirm", args=[token])).content.decode()
+        assert ("You also asked for updates" in page) is asked
+
+
+@pytest.mark.django_db
+def test_send_updates_command_queues_a_batch(letter, settings):
+    settings.UPDATES_PER_MINUTE = 1
+    consenting(letter=letter), consenting(letter=letter)
+    publish(letter)
+    out = io.StringIO()
+    call_command("send_updates", stdout=out)
+    assert out.getvalue() == "1 update email(s) queued.\n"
+    assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.UPDATE).count() == 1
 
 
 @pytest.mark.django_db
