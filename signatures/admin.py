@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import ModerationEvent, Organization, OrganizationDomain, OutgoingEmail, Signature, WatchlistEntry
+from .models import (
+    Delivery,
+    ModerationEvent,
+    Organization,
+    OrganizationDomain,
+    OutgoingEmail,
+    Signature,
+    Update,
+    WatchlistEntry,
+)
 from .names import name_key
 
 
@@ -124,3 +133,19 @@ class ModerationEventAdmin(ReadOnlyAdmin):
     search_fields = ["actor_email", "note", "signature__public_id"]
     raw_id_fields = ["signature"]
     show_full_result_count = False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    """Deliveries, read-only: recorded on the moderation deliveries page, bound to a checkpoint."""
+
+    list_display = ["delivered_at", "letter", "recipient", "method", "checkpoint", "recorded_by"]
+    list_filter = ["letter"]
+
+
+@admin.register(Update)
+class UpdateAdmin(ReadOnlyAdmin):
+    """Updates, read-only: written on the moderation updates page (sanitised, then emailed)."""
+
+    list_display = ["published_at", "letter", "title", "email_signers", "sending_done_at"]
+    list_filter = ["letter"]
