@@ -16,7 +16,7 @@ from freefable.http import limit, see_other
 from ..models import Signature
 from ..services.self_service import CORRECTABLE, signature_correct
 from ..signer_forms import YourSignatureForm
-from ..tokens import read_withdraw_token
+from ..tokens import make_unsubscribe_token, read_withdraw_token
 from .launch import private_page
 
 Status = Signature.Status
@@ -63,5 +63,6 @@ def your_signature(request, token):
         "token": token,
         "saved": request.GET.get("saved"),
         "was_public": signature.status == Status.APPROVED,
+        "unsubscribe_url": reverse("signatures:unsubscribe", args=[make_unsubscribe_token(signature.public_id)]),
     }
     return private_page(request, "signatures/your_signature.html", context, status=status)

@@ -186,3 +186,18 @@ def test_moderators_publish_updates_from_their_page(letter, mod_client_factory):
     update = Update.objects.get(letter=letter)
     assert update.body_html == "<p>It went well.</p>" and update.created_by.email == "moderator@example.org"
     assert moderators.post(f"/moderation/letters/{letter.pk}/updates/publish/", {"title": ""}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_your_signature_page_offers_to_stop_updates(client, letter):
+    from signatures.tokens import make_withdraw_token
+
+    signer = consenting(letter=letter)
+    page = client.get(reverse("launch:your_signature", args=[make_withdraw_token(signer.public_id)])).content.decode()
+    link = re.search(r'<a href="(/unsubscribe/[^"]+)">Stop them</a>', page)
+    assert link
+    client.post(link.group(1))
+    signer.refresh_from_db()
+    assert signer.updates_unsubscribed_at is not None
+    page = client.get(reverse("launch:your_signature", args=[make_withdraw_token(signer.public_id)])).content.decode()
+    assert "Stop them" not in page
