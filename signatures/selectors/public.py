@@ -3,13 +3,17 @@ Everything here reads approved signatures only, through `Signature.objects.publi
 
 import base64
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db import connections
+from django.db.models import BooleanField, Count, Max, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from freefable.cache import LocalMemo
 from freefable.db import public_database
 from letter.models import Letter
 
@@ -117,15 +121,66 @@ def clean_query(text: str, max_length: int = 100) -> str:
     return " ".join(text.split())[:max_length]
 
 
-def _matching(*, letter: Letter, q: str, level: str):
+# PostgreSQL: the words of each signature are in a stored column (migration 0015), searched
+# through its full-text index. The function form of the match (ts_match_vq) is the same test
+# that no index can serve: a broad search walks the list in public order, testing each row.
+_MATCH = """"signatures_signature"."search_vector" @@ to_tsquery('simple'::regconfig, freefable_unaccent(%s))"""
+_MATCH_IN_ORDER = (
+    """ts_match_vq("signatures_signature"."search_vector", to_tsquery('simple'::regconfig, freefable_unaccent(%s)))"""
+)
+_WORD = re.compile(r"[^\W_]+")
+# A search with at most this many matches reads them all from the index and sorts them (a few
+# milliseconds); one with more finds its page by walking the list in public order, where one row
+# in SPARSE / 1,000,000 or more matches, so a page of 50 is found within some 25,000 rows.
+SPARSE = 2000
+_candidates = LocalMemo(ttl=60, size=64)
+
+
+def search_terms(q: str) -> str:
+    """The full-text query for a search: every word, the last one as a prefix, so "ada lov"
+    finds "Ada Lovelace" while it is typed. Only letters and digits reach the query syntax."""
+    words = _WORD.findall(q.lower())[:10]
+    return " & ".join([*words[:-1], f"{words[-1]}:*"]) if words else ""
+
+
+def _full_text(qs) -> bool:
+    return connections[qs.db].vendor == "postgresql"
+
+
+def _search(qs, q: str, *, in_order: bool = False):
+    """Signatures whose name, title or organization match `q`: word by word, accents folded,
+    on PostgreSQL; a case-insensitive substring elsewhere (SQLite, for `make run`)."""
+    if not _full_text(qs):
+        return qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(organization__icontains=q))
+    terms = search_terms(q)
+    if not terms:  # punctuation only: nothing a word can match
+        return qs.none()
+    # S611: the SQL is one of the constants above; the search text is a parameter.
+    return qs.filter(RawSQL(_MATCH_IN_ORDER if in_order else _MATCH, [terms], output_field=BooleanField()))  # noqa: S611
+
+
+def _matching(*, letter: Letter, q: str, level: str, in_order: bool = False):
     """The public signatures a search and a verification filter select."""
     q = clean_query(q)
     qs = _public().filter(letter=letter)
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(title__icontains=q) | Q(organization__icontains=q))
+        qs = _search(qs, q, in_order=in_order)
     if level in Signature.Verification.values:
         qs = qs.filter(verification=level)
     return qs
+
+
+def _sparse_matches(*, letter: Letter, q: str, level: str) -> list[int] | None:
+    """PostgreSQL: the ids of a search's matches if there are at most SPARSE, else None. One
+    read of the full-text index (no ORDER BY, so nothing tempts PostgreSQL to walk the list),
+    kept until the list changes: the count and the page of one request share it."""
+    key = (letter.pk, list_generation(letter.pk), clean_query(q), level)
+    ids = _candidates.get(key)
+    if ids is None:
+        found = list(_matching(letter=letter, q=q, level=level).order_by().values_list("pk", flat=True)[: SPARSE + 1])
+        ids = found if len(found) <= SPARSE else ()
+        _candidates.set(key, ids)
+    return None if ids == () else ids
 
 
 MATCH_COUNT_CAP = 1000
@@ -135,15 +190,26 @@ def public_match_count(*, letter: Letter, q: str = "", level: str = "") -> int:
     """How many signatures a search matches, counted up to MATCH_COUNT_CAP + 1 ("1,000+"): a
     reader wants to know whether their search found 3 or many, and a broad search on a big list
     must not count every row."""
-    return _matching(letter=letter, q=q, level=level).values("pk")[: MATCH_COUNT_CAP + 1].count()
+    if clean_query(q) and _full_text(_public()):
+        ids = _sparse_matches(letter=letter, q=q, level=level)
+        return MATCH_COUNT_CAP + 1 if ids is None else min(len(ids), MATCH_COUNT_CAP + 1)
+    return _matching(letter=letter, q=q, level=level).order_by().values("pk")[: MATCH_COUNT_CAP + 1].count()
 
 
 def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: str = "", limit: int = 50):
     """One page of the public list and the cursor of the next page (None at the end).
 
-    Search matches name, title and organization (case-insensitive; on PostgreSQL a trigram
-    index serves it, see migration 0005)."""
+    Search matches name, title and organization (`_search`: on PostgreSQL whole words, the
+    last one as a prefix, accents folded, from the full-text index of migration 0015)."""
     qs = _matching(letter=letter, q=q, level=level)
+    if clean_query(q) and _full_text(qs):
+        ids = _sparse_matches(letter=letter, q=q, level=level)
+        # Few matches: those rows, sorted. Many: walk the public order, testing each row.
+        qs = (
+            _public().filter(pk__in=ids)
+            if ids is not None
+            else _matching(letter=letter, q=q, level=level, in_order=True)
+        )
     if after:
         qs = qs.filter(_after(after))
     rows = list(qs.select_related("version").only(*PUBLIC_FIELDS, "version__number")[: limit + 1])

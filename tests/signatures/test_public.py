@@ -8,6 +8,7 @@ import tracemalloc
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from signatures.models import Signature
@@ -165,7 +166,8 @@ def test_search_by_name_title_and_organization_and_filter_by_level(client, lette
     assert names("?q=curie") == {"Marie Curie"}
     assert names("?q=CRYPTANALYST") == {"Alan Turing"}
     assert names("?q=bletchley") == {"Alan Turing"}
-    assert names("?q=analyst") == {"Alan Turing", "Ada Lovelace"}
+    # PostgreSQL matches words (the last one as a prefix); SQLite any substring
+    assert names("?q=analy") == {"Ada Lovelace"} | ({"Alan Turing"} if connection.vendor == "sqlite" else set())
     assert names("?level=domain") == {"Alan Turing"}
     assert names("?level=moderator") == {"Ada Lovelace"}
     assert names("?level=email") == {"Marie Curie"}
