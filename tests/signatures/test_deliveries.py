@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.utils import timezone
 
 from moderation.services import decisions
@@ -26,11 +28,13 @@ def _approve(moderator, people):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_delivery_is_bound_to_a_checkpoint_that_verifies_after_later_withdrawals(
-    live_server, client, mod_client_factory, tmp_path
-):
-    moderators = mod_client_factory()
-    moderator = get_user_model().objects.get(email="moderator@example.org")
+def test_a_delivery_is_bound_to_a_checkpoint_that_verifies_after_later_withdrawals(live_server, client, tmp_path):
+    # A transactional test runs after others have flushed the database, data migrations' groups
+    # included: the moderator holds the permission directly.
+    moderator = get_user_model().objects.create_user(username="mod", email="moderator@example.org")
+    moderator.user_permissions.add(Permission.objects.get(codename="moderate_signature"))
+    moderators = Client()
+    moderators.force_login(moderator)
     letter = LetterFactory()
     people = [VerifiedSignatureFactory(letter=letter, organization="Org") for _ in range(6)]
     _approve(moderator, people[:4])
