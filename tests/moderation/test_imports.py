@@ -1,0 +1,101 @@
+"""The launch-list import in batches (issue 11, item 5): a few statements per batch of
+thousands, idempotent, every row checked like the sign form, every added row logged."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+
+from moderation.services import imports
+from signatures.exports import csv_row
+from signatures.models import LogLeaf, ModerationEvent, Signature
+from signatures.selectors.public import export_rows
+from tests.factories import ApprovedSignatureFactory
+
+
+def launch_rows(count, *, start=0, domain="launch.example"):
+    return [
+        {
+            "name": f"Launch Person {i}",
+            "email": f"person{i}@{domain}",
+            "title": "Researcher" if i % 2 else "",
+            "organization": f"Lab {i % 7}",
+            "link": f"https://lab.example/p{i}" if i % 3 == 0 else "",
+        }
+        for i in range(start, start + count)
+    ]
+
+
+def assert_logged(letter):
+    """Every public row is, byte for byte, the text of a leaf; one leaf per row added."""
+    leaves = list(LogLeaf.objects.filter(letter=letter).values_list("data", flat=True))
+    public = [csv_row(row) for row in export_rows(letter=letter)]
+    assert sorted(leaves) == sorted(public)
+
+
+@pytest.mark.django_db
+def test_rows_are_checked_like_the_sign_form_and_reported_by_line(letter):
+    ApprovedSignatureFactory(letter=letter, email="already@example.org")
+    rows = [
+        {"name": "Ok One", "email": "one@example.org", "link": "example.org/one"},
+        {"name": "", "email": "noname@example.org"},
+        {"name": "Visit www.spam.example", "email": "spam@example.org"},
+        {"name": "Bad Link", "email": "link@example.org", "link": "javascript:alert(1)"},
+        {"name": "Already", "email": "ALREADY@example.org"},
+        {"name": "Ok Two", "email": "one@EXAMPLE.org"},  # the same email again, in the file
+        {"name": "Tab\u0007Name", "email": "bell@example.org"},
+    ]
+    report = imports.signatures_import(letter=letter, rows=rows)
+    assert (report.added, report.skipped) == (1, 2)
+    assert [line for line, _ in report.rejected] == [3, 4, 5, 8]
+    assert report.rejected[0][1] == "name: Please enter your name."
+    assert report.rejected[2][1] == "link: Only web links starting with http:// or https:// are accepted."
+    one = Signature.objects.get(email_normalized="one@example.org")
+    assert one.link == "https://example.org/one"  # cleaned as the form cleans it
+    assert one.verification == Signature.Verification.LAUNCH_LIST and one.status == Signature.Status.APPROVED
+    assert ModerationEvent.objects.filter(action="import", signature=one).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_is_a_few_statements_and_logged(letter, django_assert_max_num_queries, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH", 1500)
+    # Two batches, not a statement per row (SQLite splits an INSERT every 999 parameters).
+    with django_assert_max_num_queries(30 if connection.vendor == "postgresql" else 200):
+        report = imports.signatures_import(letter=letter, rows=launch_rows(3000))
+    assert report.added == 3000
+    assert ModerationEvent.objects.filter(action="import").count() == 3000
+    assert_logged(letter)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_second_thread_writes_while_the_next_batch_is_checked(postgres, letter, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH", 1000)
+    rows = launch_rows(3500)
+    rows[10]["email"] = rows[2]["email"]  # a duplicate in the file: the first one wins
+    rows[2500]["email"] = "not an email"
+    report = imports.signatures_import(letter=letter, rows=rows)
+    assert (report.added, report.skipped, [line for line, _ in report.rejected]) == (3498, 1, [2502])
+    assert Signature.objects.filter(letter=letter, status="approved").count() == 3498
+    assert Signature.objects.get(email_normalized=rows[2]["email"]).name == "Launch Person 2"
+    assert_logged(letter)
+
+    again = imports.signatures_import(letter=letter, rows=rows)  # idempotent
+    assert (again.added, again.skipped) == (0, 3499)
+    assert LogLeaf.objects.filter(letter=letter).count() == 3498
+
+
+@pytest.mark.django_db
+def test_the_command_reads_a_file_in_batches(tmp_path, letter, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setattr(imports, "BATCH", 100)
+    path = tmp_path / "launch.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=imports.COLUMNS)
+        writer.writeheader()
+        writer.writerows(launch_rows(250))
+    out = io.StringIO()
+    call_command("import_signatures", str(path), "--letter", letter.slug, stdout=out)
+    assert "Added 250, skipped 0 already present, rejected 0." in out.getvalue()
