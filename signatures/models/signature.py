@@ -133,6 +133,8 @@ class Signature(models.Model):
             # straight off this index, however long the list.
             models.Index(fields=["letter", "status", "-featured", "approved_at", "id"], name="sig_public_order_idx"),
             models.Index(fields=["status", "verified_at"], name="sig_queue_idx"),
+            # The moderation queue's "Approved" filter, newest first, a page at a time.
+            models.Index(fields=["status", "approved_at"], name="sig_approved_queue_idx"),
             models.Index(fields=["letter", "network_hash", "created_at"], name="sig_burst_idx"),
             models.Index(fields=["letter", "email_base"], name="sig_email_base_idx"),
         ]
