@@ -58,7 +58,7 @@ format: $(STAMP)  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff format .
 
 bench: $(STAMP)  ## The benchmark: prints a table, writes bench/results.json
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 clean:  ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -280,6 +280,10 @@ CELERY_BEAT_SCHEDULE["refresh-downloads"] = {
     "schedule": EXPORTS_REFRESH_SECONDS,
 }
 
+# Routes bench-only views (freefable/bench_views.py) that `make bench` measures the site against.
+# Never set it in production.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
 # --- Updates to signers (signatures/services/updates.py) ------------------------------------
 
 # Update emails queued per minute, by a beat task: the outbox and the SMTP relay stay free for

@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -20,3 +21,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
+
+if settings.BENCH_VIEWS:  # the benchmark's floors (make bench), never in production
+    urlpatterns += [path("", include("freefable.bench_views"))]
