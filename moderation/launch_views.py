@@ -58,57 +58,54 @@ def launch_page(request, pk):
     return render(request, "moderation/launch.html", context)
 
 
-@moderator_required
-@require_POST
-def set_state(request, pk):
+def _post(request, pk, form_class, act):
+    """A launch-page POST: check the form, run `act(letter, form)` (one service call, returning the
+    message to show), report what the service refused, and go back to the page."""
     letter = get_object_or_404(Letter, pk=pk)
-    form = StateForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         _errors(request, form)
         return _page(pk)
     try:
-        letter, changed = launch.letter_set_state(letter=letter, state=form.cleaned_data["state"], actor=request.user)
+        message = act(letter, form)
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        if changed:
-            messages.success(request, f"The letter is now {letter.get_state_display().lower()}.")
+        if message:
+            messages.success(request, message)
     return _page(pk)
+
+
+@moderator_required
+@require_POST
+def set_state(request, pk):
+    def act(letter, form):
+        letter, changed = launch.letter_set_state(letter=letter, state=form.cleaned_data["state"], actor=request.user)
+        return f"The letter is now {letter.get_state_display().lower()}." if changed else None
+
+    return _post(request, pk, StateForm, act)
 
 
 @moderator_required
 @require_POST
 def schedule(request, pk):
-    letter = get_object_or_404(Letter, pk=pk)
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return _page(pk)
-    try:
-        letter = launch.letter_schedule(letter=letter, go_live_at=form.cleaned_data["go_live_at"], actor=request.user)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        when = letter.go_live_at
-        messages.success(request, f"Goes live at {when:%Y-%m-%d %H:%M} UTC." if when else "No go-live time set.")
-    return _page(pk)
+    def act(letter, form):
+        when = launch.letter_schedule(
+            letter=letter, go_live_at=form.cleaned_data["go_live_at"], actor=request.user
+        ).go_live_at
+        return f"Goes live at {when:%Y-%m-%d %H:%M} UTC." if when else "No go-live time set."
+
+    return _post(request, pk, ScheduleForm, act)
 
 
 @moderator_required
 @require_POST
 def invitation_create(request, pk):
-    letter = get_object_or_404(Letter, pk=pk)
-    form = InvitationForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return _page(pk)
-    try:
+    def act(letter, form):
         invitation = launch.invitation_create(letter=letter, actor=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, f"Invitation link made for {invitation.label}.")
-    return _page(pk)
+        return f"Invitation link made for {invitation.label}."
+
+    return _post(request, pk, InvitationForm, act)
 
 
 @moderator_required
@@ -123,16 +120,13 @@ def invitation_revoke(request, pk):
 @moderator_required
 @require_POST
 def preview_create(request, pk):
-    letter = get_object_or_404(Letter, pk=pk)
-    form = PressPreviewForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return _page(pk)
-    preview = launch.press_preview_create(
-        letter=letter, label=form.cleaned_data["label"], expires_at=form.expires_at(), actor=request.user
-    )
-    messages.success(request, f"Press preview link made for {preview.label}.")
-    return _page(pk)
+    def act(letter, form):
+        preview = launch.press_preview_create(
+            letter=letter, label=form.cleaned_data["label"], expires_at=form.expires_at(), actor=request.user
+        )
+        return f"Press preview link made for {preview.label}."
+
+    return _post(request, pk, PressPreviewForm, act)
 
 
 @moderator_required
