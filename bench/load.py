@@ -37,14 +37,15 @@ request = function()
 end
 """
 
-# GETs of PATH with "{n}" replaced by a counter (searches that no cache has seen).
+# GETs of PATH with "{n}" replaced by a different 6-digit number each time: someone looking
+# for one person by their full name ("Person 123457"), a search no cache has seen.
 VARYING = """
 counter, id = 0, 0  -- globals: setup() sets each thread's own id
 local tid = 0
 function setup(thread) thread:set("id", tid); tid = tid + 1 end
 request = function()
   counter = counter + 1
-  local path = string.gsub(PATH, "{n}", tostring(id * 100000 + counter * 7 + 1))
+  local path = string.gsub(PATH, "{n}", tostring(100000 + (id * 450001 + counter * 7919) % 900000))
   return wrk.format("GET", path)
 end
 """

@@ -7,7 +7,7 @@ import time
 import urllib.parse
 
 from . import servers
-from .config import DOWNLOADS, DURATION, MODERATOR, PASSWORD, PORT, SLUG, log, manage
+from .config import DOWNLOADS, DURATION, MODERATOR, PASSWORD, PORT, SLUG, WORKERS, log, manage
 from .load import SIGN, VARYING, lua_string, request, wrk
 
 SITE = f"http://127.0.0.1:{PORT}"
@@ -72,7 +72,9 @@ def search() -> dict:
     for path in (f"/letters/{SLUG}/signatures/", f"/letters/{SLUG}/signatures/?q=person+1"):
         request("GET", path)  # the page's aggregates (organizations, count) are computed once
     script = f"PATH = {lua_string(f'/letters/{SLUG}/signatures/?q=person+{{n}}')}\n" + VARYING
-    return {"public search": wrk("public search", SITE + f"/letters/{SLUG}/signatures/", script=script, connections=4)}
+    # As many at once as there are workers: the latency of a search, not of a queue before it.
+    url = SITE + f"/letters/{SLUG}/signatures/"
+    return {"public search": wrk("public search", url, script=script, connections=WORKERS)}
 
 
 def _login_cookie() -> str:
@@ -102,9 +104,9 @@ def queue() -> dict:
     for path in ("/moderation/", "/moderation/?q=org42"):
         request("GET", path, headers=cookie)  # as a moderator who opened it a moment ago
     return {
-        "moderation queue": wrk("moderation queue", SITE + "/moderation/", connections=2, headers=cookie),
+        "moderation queue": wrk("moderation queue", SITE + "/moderation/", connections=WORKERS, headers=cookie),
         "moderation queue, search": wrk(
-            "moderation search", SITE + "/moderation/?q=org42", connections=2, headers=cookie
+            "moderation search", SITE + "/moderation/?q=org42", connections=WORKERS, headers=cookie
         ),
     }
 

@@ -39,12 +39,13 @@ def test_pages_follow_each_other_without_offsets(moderator_client, letter):
     ]
     assert seen == expected and len(seen) == 120
     # a cursor we did not make: the first page
-    assert names_on(moderator_client.get("/moderation/?after=not-a-cursor").content.decode()) == expected[:50]
+    first_page = moderator_client.get("/moderation/?after=not-a-cursor").content.decode()
+    assert names_on(first_page) == expected[: views.PAGE_SIZE]
 
 
 @pytest.mark.django_db
 def test_newest_first_filters_page_backwards_in_time(moderator_client, letter):
-    approved = [ApprovedSignatureFactory(letter=letter, name=f"Waiting {i}") for i in range(60)]
+    approved = [ApprovedSignatureFactory(letter=letter, name=f"Waiting {i}") for i in range(views.PAGE_SIZE + 10)]
     first = moderator_client.get("/moderation/?status=approved").content.decode()
     second = moderator_client.get("/moderation/" + next_link(first)).content.decode()
     assert names_on(first) + names_on(second) == [s.name for s in reversed(approved)]
@@ -70,7 +71,7 @@ def test_a_page_costs_the_same_queries_however_long_the_queue(moderator_client, 
     bulk_signatures(letter, 200, start=5, status=Signature.Status.VERIFIED, prefix="Waiting")
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = moderator_client.get("/moderation/").content.decode()
-    assert len(names_on(html)) == 50
+    assert len(names_on(html)) == views.PAGE_SIZE
     assert "205 signatures." in html
     first = Signature.objects.filter(status=Signature.Status.VERIFIED).order_by("verified_at", "id").first()
     assert f'href="/moderation/{first.pk}/"' in html and f'formaction="/moderation/{first.pk}/approve/"' in html
