@@ -14,11 +14,9 @@ bytes `exports.csv_row` writes, so each CSV row is the text of its log leaf. Oth
 A change made behind the services' back (a data migration) shows once `tlog_sync` logs it.
 """
 
-import hashlib
 import json
 import logging
 import os
-import re
 import time
 import uuid
 from contextlib import contextmanager
@@ -31,10 +29,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from letter.models import Letter, LetterVersion
+from letter.models import Letter
 
 from ..exports import PUBLIC_COLUMNS, PUBLIC_VALUES, csv_lines, csv_row, iso_utc, public_row
 from ..models import LogHead, Signature
+from ..selectors.export_sql import CSV_SQL, FORMAT, JSON_SEPARATORS, JSON_SQL, copy_unescape
 from ..selectors.public import export_rows
 
 logger = logging.getLogger(__name__)
@@ -75,63 +74,6 @@ class Download:
     def of(cls, path: Path) -> "Download":
         stat = path.stat()
         return cls(path, path.name.split(".")[0], stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
-
-
-# --- SQL: the public rows in the cells of the CSV download --------------------------------------
-
-_T = Signature._meta.db_table
-_V = LetterVersion._meta.db_table
-
-
-def _safe(column: str) -> str:
-    """exports.safe_cell in SQL: a leading quote before what a spreadsheet would run (= + - @
-    tab return). An empty cell becomes NULL, which COPY writes as nothing (it quotes '')."""
-    return f"CASE WHEN ascii({column}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {column} ELSE nullif({column}, '') END"
-
-
-# exports.iso_utc: microseconds only when there are any, "Z" for UTC.
-_SIGNED_AT = """replace(to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')"""
-# Each of exports.PUBLIC_VALUES as `public_row` and `safe_cell` make it. COPY's CSV format then
-# quotes what the csv module quotes (a comma, a quote or a line break; quotes doubled).
-_CELLS = {
-    "public_id": _safe("s.public_id"),
-    "name": _safe("s.name"),
-    "title": _safe("s.title"),
-    "organization": _safe("s.organization"),
-    "link": _safe("s.link"),
-    "created_at": _SIGNED_AT,
-    "verification": _safe("s.verification"),
-    "version__number": "v.number",
-}
-assert tuple(_CELLS) == PUBLIC_VALUES, "downloads: a public column has no SQL here; add it to _CELLS"
-# The rows of export_rows(): approved, oldest approval first.
-# (S608: the statements are built from the constants here; values are parameters.)
-_ROWS = (
-    "SELECT {columns} FROM " + f"{_T} s JOIN {_V} v ON v.id = s.version_id "  # noqa: S608
-    "WHERE s.letter_id = %(letter)s AND s.status = %(status)s ORDER BY s.approved_at, s.id"
-)
-_CSV_SQL = _ROWS.format(columns=", ".join(_CELLS.values()))
-# A JSON record per row (exports.public_record, the version a number): json_build_object writes
-# `{"k" : v, ...}`, and the Python path writes the same with separators=(", ", " : ").
-_JSON_VALUES = [
-    "s.public_id",
-    "s.name",
-    "s.title",
-    "s.organization",
-    "s.link",
-    _SIGNED_AT,
-    "s.verification",
-    "v.number",
-]
-_JSON_SQL = _ROWS.format(
-    columns="json_build_object({})::text".format(
-        ", ".join(f"'{name}', {value}" for name, value in zip(PUBLIC_COLUMNS, _JSON_VALUES, strict=True))
-    )
-)
-JSON_SEPARATORS = (", ", " : ")
-
-# A format change (a column, a quoting rule) must not serve files written by the old code.
-FORMAT = hashlib.sha256(repr((PUBLIC_COLUMNS, _CSV_SQL, _JSON_SQL)).encode()).hexdigest()[:8]
 
 
 # --- Where files are, and which is current -----------------------------------------------------
@@ -229,7 +171,7 @@ def _write(out, *, letter: Letter, kind: Kind, as_of: float) -> None:
             return
         # csv_lines' first two pieces: the byte order mark (Excel reads UTF-8 only with it), the header
         out.write(("\ufeff" + csv_row(PUBLIC_COLUMNS) + "\r\n").encode())
-        _copy(out, _CSV_SQL, letter, csv=True, separator=b"\r\n")
+        _copy(out, CSV_SQL, letter, csv=True, separator=b"\r\n")
         return
     head = {
         "letter": {"slug": letter.slug, "title": letter.title, "version": letter.current_version.number},
@@ -240,7 +182,7 @@ def _write(out, *, letter: Letter, kind: Kind, as_of: float) -> None:
     out.write(b', "results" : [\n')
     start = out.tell()
     if postgres:
-        _copy(out, _JSON_SQL, letter, csv=False, separator=b",\n")
+        _copy(out, JSON_SQL, letter, csv=False, separator=b",\n")
     else:
         for row in _json_rows(letter):
             record = dict(zip(PUBLIC_COLUMNS, row, strict=True))
@@ -276,7 +218,7 @@ def _copy(out, sql: str, letter: Letter, *, csv: bool, separator: bytes) -> None
             data = data.replace(b"\n", separator)
         else:
             data = b"".join(bytes(row)[:-1] + separator for row in pending)
-        out.write(data if csv else _unescape(data))
+        out.write(data if csv else copy_unescape(data))
         pending.clear()
 
     with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
@@ -285,15 +227,6 @@ def _copy(out, sql: str, letter: Letter, *, csv: bool, separator: bytes) -> None
             if len(pending) >= FLUSH_ROWS:
                 flush()
     flush()
-
-
-# COPY's text format escapes a backslash and these control characters; every other byte is as stored.
-_UNESCAPE = {b"\\": b"\\", b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
-_ESCAPED = re.compile(rb"\\(.)", re.DOTALL)
-
-
-def _unescape(data: bytes) -> bytes:
-    return _ESCAPED.sub(lambda m: _UNESCAPE[m[1]], data) if b"\\" in data else data
 
 
 def _prune(letter: Letter, kind: Kind) -> None:
