@@ -8,7 +8,7 @@ import time
 from .config import APPROVED, GOALS, ROOT, WAITING, WORKERS
 
 # The number a row reports, by what was measured.
-FIGURE = {"rps": "req/s", "rows_per_s": "rows/s", "seconds": "s", "p95_ms": "ms p95", "p99_ms": "ms p99"}
+FIGURE = {"rps": "req/s", "rows_per_s": "rows/s", "seconds": "s", "ms": "ms", "p95_ms": "ms p95", "p99_ms": "ms p99"}
 
 
 def _figure(name: str, result: dict) -> tuple[str, float | None]:
@@ -20,7 +20,7 @@ def _figure(name: str, result: dict) -> tuple[str, float | None]:
     elif name in ("page during downloads", "page, idle"):
         key = "p99_ms"
     else:
-        key = next((k for k in ("rows_per_s", "seconds", "rps") if k in result), "rps")
+        key = next((k for k in ("rows_per_s", "seconds", "rps", "ms") if k in result), "rps")
     return key, result.get(key)
 
 

@@ -46,6 +46,7 @@ ORG_STOPWORDS = frozenset(
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 
+@lru_cache(maxsize=4096)  # pure; a moderation page asks the same domains again and again
 def normalize_domain(host: str) -> str:
     """Lower case, no trailing dot, Unicode form (an "xn--" label decoded), IDNA dots as "."."""
     host = unicodedata.normalize("NFKC", host.translate(_DOTS)).strip().strip(".").lower()
@@ -55,6 +56,7 @@ def normalize_domain(host: str) -> str:
     return host
 
 
+@lru_cache(maxsize=4096)  # pure; a moderation page asks the same domains again and again
 def registrable_domain(host: str) -> str:
     """The part of `host` that one owner registered: "x.turkishairlines.com.tr" ->
     "turkishairlines.com.tr", "cs.example.ac.uk" -> "example.ac.uk". Empty for a public suffix
@@ -127,6 +129,7 @@ def _fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", stripped.casefold()).strip()
 
 
+@lru_cache(maxsize=4096)  # pure; a moderation page asks the same domains again and again
 def resembles_organization(email: str, organization: str) -> bool:
     """The email's registrable domain looks like the organization's name: jane@acme.com for
     "Acme Corp", j@examplehealth.org for "Example Health". Only a hint: anyone can register
