@@ -8,7 +8,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
+from django_ratelimit.decorators import ratelimit
 
+from freefable.http import limit
 from letter.selectors import letter_get_published
 
 from ..models import Checkpoint
@@ -109,6 +111,7 @@ def proof(request, slug):
 
 
 @require_GET
+@ratelimit(group="download-ip", key="ip", rate=limit("download_ip"), block=True)
 def leaves(request, slug):
     """?start=S&count=C: the hashes of leaves S .. S+C-1, 32 bytes each, concatenated."""
     letter = letter_get_published(slug=slug)

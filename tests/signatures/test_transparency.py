@@ -451,3 +451,12 @@ def test_the_press_page_explains_the_check_and_lists_checkpoints(client, letter)
     assert "Check the list yourself" in html
     assert f"python manage.py verify_list signatures.csv --site http://testserver --letter {letter.slug}" in html
     assert f'href="/letters/{letter.slug}/log/checkpoint"' in html and "3 entries on" in html
+
+
+@pytest.mark.django_db
+def test_leaf_pages_count_against_the_download_limit(client, letter, settings):
+    """Up to 2 MiB of hashes per request from the database: limited like the other downloads."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "download_ip": "2/h"}
+    publish(letter, bulk_signatures(letter, 3))
+    url = f"/letters/{letter.slug}/log/leaves?start=0&count=2"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
