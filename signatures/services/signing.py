@@ -132,10 +132,11 @@ def _replace_pending_details(signature: Signature, new: Signature) -> bool:
     shown = ("name", "title", "organization", "link")
     if all(getattr(signature, field) == getattr(new, field) for field in shown):
         return False
-    fields = [*shown, "name_key", "email", "version", "suspicious_reasons"]
+    fields = [*shown, "name_key", "email", "suspicious_reasons"]
     for field in fields:
         setattr(signature, field, getattr(new, field))
-    signature.save(update_fields=fields)
+    signature.version_id = new.version_id  # the id: reading new.version would fetch the row
+    signature.save(update_fields=[*fields, "version"])
     return True
 
 
