@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 AXE    := tests/browser_support/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format bench migrate clean
+.PHONY: help install run test lint format bench migrate messages clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -27,7 +27,14 @@ install: $(STAMP) $(AXE)  ## Create .venv, install requirements.txt and the brow
 
 # The settings default to production (DEBUG off, which needs a real SECRET_KEY): the local
 # targets turn DEBUG on. pyproject.toml does the same for pytest run on its own.
-run migrate test: export DEBUG = 1
+run migrate test messages: export DEBUG = 1
+
+# What makemessages reads: the project's own code and templates, not the virtualenv or the tests.
+MESSAGES_SKIP := --ignore=.venv --ignore=tests --ignore=bench --ignore=node_modules --ignore=staticfiles
+
+messages: $(STAMP)  ## Update the Spanish catalog from the code, then compile it (needs GNU gettext)
+	$(PY) manage.py makemessages -l es --no-obsolete --add-location=file $(MESSAGES_SKIP)
+	$(PY) manage.py compilemessages -l es $(MESSAGES_SKIP)
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput

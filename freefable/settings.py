@@ -118,6 +118,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "freefable.csp.ConstantCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language: the switcher's cookie, else Accept-Language, else English. It reads
+    # the cookie and header only (never the session), so public pages stay shareable.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -386,7 +389,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Internationalisation, static files -----------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# Every page and email in English or Spanish: the switcher's cookie (LANGUAGE_COOKIE_NAME), else
+# the browser's Accept-Language, else LANGUAGE_CODE. One catalog for the project, in locale/.
+# A letter's text has translations of its own (letter.LetterVersion.language).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

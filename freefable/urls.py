@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("language/", views.language, name="language"),
 ]
 
 if settings.BENCH_VIEWS:  # the benchmark's floors (make bench), never in production

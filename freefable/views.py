@@ -1,15 +1,19 @@
-"""Site-wide views: the 429 page, the health check and the favicon."""
+"""Site-wide views: the 429 page, the health check, the favicon and the language switcher."""
 
 import functools
 import logging
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+
+from .http import see_other
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +77,31 @@ def healthz(request):
         states["broker"] = "not configured (tasks run in-process)"
     healthy = all(s != "down" for s in states.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": states}, status=200 if healthy else 503)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    next = forms.CharField(required=False)
+
+
+def language(request):
+    """/language/?language=es&next=/path: remember the reader's choice in a cookie (Django's
+    LocaleMiddleware reads it before Accept-Language) and go back to the page. A GET, so the
+    switcher is a plain link on pages a shared cache serves (they carry no CSRF token)."""
+    form = LanguageForm(request.GET)
+    valid = form.is_valid()
+    chosen = form.cleaned_data["language"] if valid else None
+    back = (form.cleaned_data["next"] if valid else "") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "/"
+    response = see_other(back)
+    response["Cache-Control"] = "private, no-store"
+    if chosen:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            chosen,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=request.is_secure(),
+        )
+    return response

@@ -25,6 +25,8 @@ class Letter(models.Model):
     addressees = models.CharField(max_length=300, blank=True, help_text="Who the letter is addressed to.")
     summary = models.CharField(max_length=300, blank=True, help_text="One or two sentences for link previews.")
     body = models.TextField(help_text="Markdown. Saving changed text makes a new version.")
+    # The language the letter is written in; translations (LetterTranslation) add others.
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
 
     class State(models.TextChoices):
         # A launch goes draft -> collecting (signing by invitation, nothing public) -> live
@@ -69,9 +71,11 @@ class Letter(models.Model):
 
 
 class LetterVersion(models.Model):
-    """A frozen text of a letter. Signatures point at the version they signed."""
+    """A frozen text of a letter in one language. Signatures point at the version they read.
+    Numbers count per language: the Spanish text's first version is "es" v1."""
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="versions")
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()
@@ -79,13 +83,38 @@ class LetterVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["letter", "-number"]
+        ordering = ["letter", "language", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["letter", "number"], name="unique_letter_version_number"),
+            models.UniqueConstraint(fields=["letter", "language", "number"], name="unique_letter_version_number"),
         ]
 
     def __str__(self):
-        return f"{self.letter.slug} v{self.number}"
+        return f"{self.letter.slug} {self.language} v{self.number}"
+
+
+class LetterTranslation(models.Model):
+    """The letter's text in another language, edited like the letter itself: saving changed
+    text makes a new LetterVersion in that language (letter.services.letter_translation_save).
+    Readers whose language has a translation read it and sign it; others read the original."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10, help_text="A code from settings.LANGUAGES, e.g. es.")
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True, help_text="One or two sentences for link previews.")
+    body = models.TextField(help_text="Markdown. Saving changed text makes a new version in this language.")
+    current_version = models.ForeignKey(
+        LetterVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["letter", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "language"], name="one_translation_per_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.letter.slug} ({self.language})"
 
 
 class LetterStateChange(models.Model):

@@ -3,7 +3,7 @@ from django.http import Http404
 
 from freefable.cache import LocalMemo
 
-from .models import Letter
+from .models import Letter, LetterTranslation, LetterVersion
 
 TTL = 10  # seconds; letter_save drops the entry at once
 LOCAL_TTL = 1  # seconds each worker keeps it without asking Redis
@@ -25,6 +25,7 @@ def letter_get_published(*, slug: str | None = None) -> Letter:
             letter = qs.filter(slug=slug).first() if slug else qs.filter(is_primary=True).first()
             if letter is None or letter.current_version is None:
                 raise Http404("No such letter.")
+            _attach_translations(letter)
             cache.set(_key(slug), letter, TTL)
         _local.set(_key(slug), letter)
     return letter
@@ -49,4 +50,35 @@ def letter_get_open(*, slug: str) -> Letter:
         )
         if letter is None:
             raise
-        return letter
+        return _attach_translations(letter)
+
+
+def _attach_translations(letter: Letter) -> Letter:
+    """Keep the current version of each translation on the letter (cached with it), so choosing
+    a reader's text costs no query."""
+    translations = LetterTranslation.objects.filter(letter=letter, current_version__isnull=False)
+    letter.translated_versions = {t.language: t.current_version for t in translations.select_related("current_version")}
+    return letter
+
+
+def letter_version_for(letter: Letter, language: str) -> LetterVersion:
+    """The text a reader of `language` reads: the translation's current version if there is
+    one, else the letter's own."""
+    if language == letter.language:
+        return letter.current_version
+    if not hasattr(letter, "translated_versions"):
+        _attach_translations(letter)
+    return letter.translated_versions.get(language) or letter.current_version
+
+
+def letter_version_read(letter: Letter, version_id, language: str) -> LetterVersion:
+    """The version a signer says they read (the sign form's hidden field): any version of this
+    letter, else (missing, foreign or unknown) the one their language shows now."""
+    shown = letter_version_for(letter, language)
+    try:
+        version_id = int(version_id)
+    except (TypeError, ValueError):
+        return shown
+    if version_id == shown.pk:
+        return shown
+    return LetterVersion.objects.filter(pk=version_id, letter=letter).first() or shown

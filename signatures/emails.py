@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from .models import Signature
 from .tokens import details_digest, make_confirm_token, make_unsubscribe_token, make_withdraw_token
@@ -53,6 +54,15 @@ def unsubscribe_headers(unsubscribe_url: str, public_id: str) -> dict:
 
 
 def build_signature_email(kind: str, signature: Signature, update=None) -> EmailMultiAlternatives:
+    """The email `kind` for a signer, in the language of the pages they signed on."""
+    language = signature.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        message = _signature_email(kind, signature, update)
+    message.extra_headers["Content-Language"] = language
+    return message
+
+
+def _signature_email(kind: str, signature: Signature, update) -> EmailMultiAlternatives:
     context = {
         "signature": signature,
         "letter": signature.letter,

@@ -8,7 +8,18 @@ from datetime import UTC, datetime
 from django.http import StreamingHttpResponse
 
 # What the public may know of a signature, in this order: the CSV header, the JSON keys, the feed.
-PUBLIC_COLUMNS = ["id", "name", "title", "organization", "link", "signed_at", "verification", "letter_version"]
+# `letter_version` and `letter_language` name the text the signer read ("es", 1: the Spanish v1).
+PUBLIC_COLUMNS = [
+    "id",
+    "name",
+    "title",
+    "organization",
+    "link",
+    "signed_at",
+    "verification",
+    "letter_version",
+    "letter_language",
+]
 # The Signature fields (for values_list) that make a public row, in PUBLIC_COLUMNS order.
 PUBLIC_VALUES = (
     "public_id",
@@ -19,6 +30,7 @@ PUBLIC_VALUES = (
     "created_at",
     "verification",
     "version__number",
+    "version__language",
 )
 
 
@@ -26,9 +38,21 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def public_row(public_id, name, title, organization, link, created_at, verification, version_number) -> tuple:
+def public_row(
+    public_id, name, title, organization, link, created_at, verification, version_number, version_language="en"
+) -> tuple:
     """A signature as the public sees it, in PUBLIC_COLUMNS order. Never an email."""
-    return (public_id, name, title, organization, link, iso_utc(created_at), verification, version_number)
+    return (
+        public_id,
+        name,
+        title,
+        organization,
+        link,
+        iso_utc(created_at),
+        verification,
+        version_number,
+        version_language,
+    )
 
 
 def public_record(signature) -> dict:
@@ -38,8 +62,8 @@ def public_record(signature) -> dict:
 
 
 def _value(signature, field: str):
-    if field == "version__number":
-        return signature.version.number
+    if field.startswith("version__"):
+        return getattr(signature.version, field.removeprefix("version__"))
     return getattr(signature, field)
 
 

@@ -78,6 +78,9 @@ class SignatureForm(forms.Form):
     )
     # Unticked unless the signer ticks it; its label is the wording kept with their consent.
     updates = forms.BooleanField(label=UPDATES_CONSENT_TEXT, required=False)
+    # The letter version the page showed (its id): the signature records the text its signer
+    # read. Not validated here: the view keeps a version of this letter, else the current one.
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def _clean_free_text(self, field: str, label: str) -> str:
         value = self.cleaned_data.get(field, "")

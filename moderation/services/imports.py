@@ -140,6 +140,7 @@ def _write_batch(letter: Letter, signer_rows: list[dict], actor, report: ImportR
     template = Signature(
         letter=letter,
         version_id=letter.current_version_id,
+        language=letter.language,
         status=Status.APPROVED,
         verification=Signature.Verification.LAUNCH_LIST,
         moderation_note="Imported from the launch list.",
@@ -155,7 +156,7 @@ def _write_batch(letter: Letter, signer_rows: list[dict], actor, report: ImportR
         # `log.public_rows` would read back (in id order: one approval time), made from what
         # was just written instead of read again.
         by_public_id = {row["public_id"]: row for row in signer_rows}
-        version = letter.current_version.number
+        version = (letter.current_version.number, letter.current_version.language)
         log_append(
             letter=letter,
             rows=[_public_row(by_public_id[public_id], created_at, version) for _pk, public_id, created_at in added],
@@ -165,9 +166,10 @@ def _write_batch(letter: Letter, signer_rows: list[dict], actor, report: ImportR
     report.skipped += len(signer_rows) - len(added)
 
 
-def _public_row(row: dict, created_at, version: int) -> tuple:
+def _public_row(row: dict, created_at, version: tuple[int, str]) -> tuple:
+    """`version`: the (number, language) of the letter version the import records."""
     values = {**row, "created_at": created_at, "verification": Signature.Verification.LAUNCH_LIST}
-    return public_row(*(values[name] for name in PUBLIC_VALUES[:-1]), version)
+    return public_row(*(values[name] for name in PUBLIC_VALUES[:-2]), *version)
 
 
 def _insert_orm(signer_rows: list[dict], template: Signature, event: ModerationEvent) -> list[tuple]:

@@ -54,7 +54,10 @@ class Signature(models.Model):
 
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="signatures")
+    # The text the signer read (its language and number), and the language of the pages they
+    # signed on: their emails come in it. They differ when a letter has no translation yet.
     version = models.ForeignKey("letter.LetterVersion", on_delete=models.PROTECT, related_name="signatures")
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
 
     name = models.CharField(max_length=NAME_MAX)
     # The name folded for matching (names.name_key: case, accents, punctuation, honorifics, word

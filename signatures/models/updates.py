@@ -3,10 +3,11 @@ email to the signers who asked for it when signing."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # The sign form's checkbox, word for word: a signer's consent is kept with the exact wording
 # they ticked (Signature.updates_consent_text), so a later rewording changes no one's consent.
-UPDATES_CONSENT_TEXT = "Email me updates about this letter (at most a few; unsubscribe in one click)"
+UPDATES_CONSENT_TEXT = _("Email me updates about this letter (at most a few; unsubscribe in one click)")
 
 
 class Update(models.Model):

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 from freefable.cache import LocalMemo
@@ -124,13 +125,20 @@ def public_page(request, *, letter_id: int, name: str, parts: tuple, template: s
     """
     if not shareable(request):
         return mark_private(HttpResponse(render_to_string(template, context(), request=request)))
-    key = f"page:{name}:{letter_id}:{stable_key(request.scheme, request.get_host(), request.path, *parts)}"
+    # One copy per language (LocaleMiddleware chose it from the cookie or Accept-Language, and
+    # adds Vary: Accept-Language, so a shared cache in front keeps a copy per header too).
+    language = translation.get_language()
+    key = f"page:{name}:{letter_id}:{stable_key(request.scheme, request.get_host(), request.path, language, *parts)}"
     html = local.get(key)
     if html is None:
         html = _shared_page(
             key, letter_id, lambda: render_to_string(template, {**context(), **ANONYMOUS_CONTEXT}, request=request)
         )
         local.set(key, html)
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        # The language came from this visitor's switcher cookie, which a shared cache in front
+        # cannot see (it would hand this page to readers whose Accept-Language asks otherwise).
+        return mark_private(HttpResponse(html))
     return mark_public(HttpResponse(html))
 
 

@@ -33,6 +33,7 @@ _CELLS = {
     "created_at": _SIGNED_AT,
     "verification": _safe("s.verification"),
     "version__number": "v.number",
+    "version__language": _safe("v.language"),
 }
 assert tuple(_CELLS) == PUBLIC_VALUES, "downloads: a public column has no SQL here; add it to _CELLS"
 # The rows of export_rows(): approved, oldest approval first.
@@ -53,6 +54,7 @@ _JSON_VALUES = [
     _SIGNED_AT,
     "s.verification",
     "v.number",
+    "v.language",
 ]
 JSON_SQL = _ROWS.format(
     columns="json_build_object({})::text".format(

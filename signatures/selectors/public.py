@@ -212,7 +212,7 @@ def public_signatures(*, letter: Letter, q: str = "", level: str = "", after: st
         )
     if after:
         qs = qs.filter(_after(after))
-    rows = list(qs.select_related("version").only(*PUBLIC_FIELDS, "version__number")[: limit + 1])
+    rows = list(qs.select_related("version").only(*PUBLIC_FIELDS, "version__number", "version__language")[: limit + 1])
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
 

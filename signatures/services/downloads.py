@@ -174,7 +174,12 @@ def _write(out, *, letter: Letter, kind: Kind, as_of: float) -> None:
         _copy(out, CSV_SQL, letter, csv=True, separator=b"\r\n")
         return
     head = {
-        "letter": {"slug": letter.slug, "title": letter.title, "version": letter.current_version.number},
+        "letter": {
+            "slug": letter.slug,
+            "title": letter.title,
+            "version": letter.current_version.number,
+            "language": letter.language,
+        },
         "count": Signature.objects.public().filter(letter=letter).count(),
         "as_of": iso_utc(datetime.fromtimestamp(as_of, UTC)),
     }
@@ -195,10 +200,10 @@ def _write(out, *, letter: Letter, kind: Kind, as_of: float) -> None:
 
 
 def _json_rows(letter: Letter):
-    """public_row, with the version as a number (as in the JSON API)."""
+    """public_row, the version a number (as in the JSON API)."""
     rows = Signature.objects.public().filter(letter=letter).order_by("approved_at", "id").values_list(*PUBLIC_VALUES)
     for values in rows.iterator(chunk_size=2000):
-        yield (*public_row(*values)[:-1], values[-1])
+        yield public_row(*values)
 
 
 def _copy(out, sql: str, letter: Letter, *, csv: bool, separator: bytes) -> None:

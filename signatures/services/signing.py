@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from freefable.cache import bump
-from letter.models import Letter
+from letter.models import Letter, LetterVersion
 
 from .. import domains, names
 from ..models import UPDATES_CONSENT_TEXT, ModerationEvent, OutgoingEmail, Signature
@@ -68,8 +68,13 @@ def signature_create(
     network_hash: str = "",
     loaded_form: bool = True,
     updates: bool = False,
+    version: LetterVersion | None = None,
+    language: str = "",
 ) -> tuple[Signature, bool]:
     """Sign `letter`, or answer a repeat signer. Returns (signature, created).
+
+    `version` is the text the signer read (default: the letter's current one) and `language`
+    the language of the pages they signed on (default: the version's); their emails use it.
 
     A new email makes a pending signature and a confirmation email. The same email again never
     makes a second row (the database's unique constraint decides, also under concurrent
@@ -77,9 +82,13 @@ def signature_create(
     so. The caller answers every case alike, so nobody can learn who signed.
     """
     email_normalized = email_normalize(email)
+    version_id, language = _read(letter, version, language)
+    with translation.override(language):
+        consent_text = str(UPDATES_CONSENT_TEXT)  # the words they ticked, in their language
     new = Signature(
         letter=letter,
-        version_id=letter.current_version_id,
+        version_id=version_id,
+        language=language,
         **signer_fields(name=name, email=email),
         title=title,
         organization=organization,
@@ -87,7 +96,7 @@ def signature_create(
         network_hash=network_hash,
         # consent to update emails: when, and the exact words ticked
         updates_consent_at=timezone.now() if updates else None,
-        updates_consent_text=UPDATES_CONSENT_TEXT if updates else "",
+        updates_consent_text=consent_text if updates else "",
         suspicious_reasons=signer_reasons(
             letter=letter, email_normalized=email_normalized, network_hash=network_hash, loaded_form=loaded_form
         ),
@@ -122,6 +131,15 @@ def signature_create(
     return signature, created
 
 
+def _read(letter: Letter, version: LetterVersion | None, language: str) -> tuple[int, str]:
+    """The version id and page language a signature records."""
+    if version is None:
+        return letter.current_version_id, language or letter.language
+    if version.letter_id != letter.pk:
+        raise ValueError("The version read belongs to another letter.")
+    return version.pk, language or version.language
+
+
 def _replace_pending_details(signature: Signature, new: Signature) -> bool:
     """While a signature is unconfirmed, the latest details sent with its address replace the
     earlier ones: whoever used the address first (perhaps not its owner) does not decide what
@@ -136,7 +154,8 @@ def _replace_pending_details(signature: Signature, new: Signature) -> bool:
     for field in fields:
         setattr(signature, field, getattr(new, field))
     signature.version_id = new.version_id  # the id: reading new.version would fetch the row
-    signature.save(update_fields=[*fields, "version"])
+    signature.language = new.language
+    signature.save(update_fields=[*fields, "version", "language"])
     return True
 
 

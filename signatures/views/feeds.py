@@ -41,7 +41,7 @@ class ApprovedFeed(Feed):
             .filter(letter=letter)
             .select_related("letter", "version")
             .order_by("-approved_at", "-id")
-            .only(*PUBLIC_FIELDS, "letter__slug", "version__number")[:ITEMS]
+            .only(*PUBLIC_FIELDS, "letter__slug", "version__number", "version__language")[:ITEMS]
         )
         updates = list(Update.objects.filter(letter=letter).select_related("letter")[:ITEMS])
         return sorted(signatures + updates, key=self.item_pubdate, reverse=True)[:ITEMS]

@@ -9,9 +9,10 @@ they are never stored by a shared cache (Cache-Control: private, no-store) and n
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from letter.models import Invitation, Letter, PressPreview
+from letter.selectors import letter_version_for
 
 from .. import abuse
 from ..selectors import cache as page_cache
@@ -40,11 +41,12 @@ def refused(request, letter: Letter, message: str, status: int):
 
 
 def invitation_context(letter: Letter, invitation: Invitation, form=None) -> dict:
+    version = letter_version_for(letter, translation.get_language())
     return {
         "letter": letter,
-        "version": letter.current_version,
+        "version": version,
         "invitation": invitation,
-        "form": form or InvitedSignatureForm(initial={"invitation": invitation.token}),
+        "form": form or InvitedSignatureForm(initial={"invitation": invitation.token, "version": version.pk}),
         "form_ts": abuse.form_timestamp(),
     }
 
@@ -96,7 +98,7 @@ def press_preview(request, token):
         return private_page(request, "signatures/press_preview_expired.html", context, status=410)
     rows, more = public_signatures(letter=letter, limit=PREVIEW_LIMIT)
     context.update(
-        version=letter.current_version,
+        version=letter_version_for(letter, translation.get_language()),
         rows=rows,
         more=more is not None,
         count=public_count(letter=letter),

@@ -4,7 +4,6 @@ These pages take the surge after press coverage: pages are cached through select
 (one rule for who may get a shared page) and downloads answer conditional requests with 304.
 """
 
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
@@ -144,10 +143,14 @@ def signatures_json(request, slug):
         body = {
             "count": selectors.public_count(letter=letter),
             "as_of": iso_utc(timezone.now()),
-            "letter": {"slug": letter.slug, "title": letter.title, "version": letter.current_version.number},
+            "letter": {
+                "slug": letter.slug,
+                "title": letter.title,
+                "version": letter.current_version.number,
+                "language": letter.language,
+            },
             "results": [
-                {**public_record(s), "featured": s.featured, "identification_only": s.identification_only}
-                for s in rows
+                {**public_record(s), "featured": s.featured, "identification_only": s.identification_only} for s in rows
             ],
             "next": next_url,
         }

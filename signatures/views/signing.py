@@ -18,7 +18,7 @@ from django.core.validators import validate_email
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -26,7 +26,7 @@ from django_ratelimit.decorators import ratelimit
 from freefable.http import limit, see_other
 from freefable.ratelimits import client_ip
 from letter.models import Letter
-from letter.selectors import letter_get_open, letter_get_published
+from letter.selectors import letter_get_open, letter_get_published, letter_version_for, letter_version_read
 
 from .. import abuse
 from ..forms import SignatureForm
@@ -54,24 +54,27 @@ UPDATES_SHOWN = 3
 
 def _letter_context(letter: Letter, form: SignatureForm | None) -> dict:
     featured, recent = _people(letter)
+    version = letter_version_for(letter, translation.get_language())
     return {
         "letter": letter,
-        "version": letter.current_version,
+        "version": version,
         "count": public_count(letter=letter),
         "featured": featured,
         "recent": recent,
         # Shown with the cached page: update_publish drops it (public_list_changed).
         "updates": list(Update.objects.filter(letter=letter)[:UPDATES_SHOWN]),
-        "form": form or SignatureForm(),
+        "form": form or SignatureForm(initial={"version": version.pk}),
         "form_ts": abuse.form_timestamp(),
     }
 
 
 def letter_page(request, letter: Letter):
+    # Per language (public_page adds it to the key) and per version of the text it shows.
+    version = letter_version_for(letter, translation.get_language())
     return page_cache.public_page(
         request,
         letter_id=letter.pk,
-        name=f"letter:{letter.current_version_id}",
+        name=f"letter:{version.pk}",
         parts=(),
         template="letter/detail.html",
         context=lambda: _letter_context(letter, None),
@@ -190,6 +193,9 @@ def sign(request, slug):
         "loaded_form": bool(request.POST.get("ts")),
         **form.cleaned_data,
     }
+    language = translation.get_language()
+    fields["version"] = letter_version_read(letter, fields.pop("version", None), language)
+    fields["language"] = language
     try:
         if invitation is None:
             signing.signature_create(letter=letter, **fields)

@@ -56,7 +56,7 @@ def test_a_published_row_is_its_csv_line(letter):
     created = signature.created_at.isoformat().replace("+00:00", "Z")
     assert leaf.data == (
         f'{signature.public_id},"Ada, ""the"" Countess",\'=HYPERLINK(),Analytical Engines,,'
-        f"{created},email,{letter.current_version.number}"
+        f"{created},email,{letter.current_version.number},en"
     )
     assert bytes(leaf.leaf_hash) == tlog.leaf_hash(leaf.data.encode())
     assert leaf.kind == LogLeaf.Kind.PUBLISHED and leaf.index == 0

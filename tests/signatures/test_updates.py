@@ -40,7 +40,7 @@ def test_the_consent_box_is_unticked_and_its_time_and_wording_are_kept(
     page = client.get(letter.get_absolute_url()).content.decode()
     box = re.search(r'<input type="checkbox" name="updates"[^>]*>', page)
     assert box and "checked" not in box.group(0)
-    assert UPDATES_CONSENT_TEXT in page
+    assert str(UPDATES_CONSENT_TEXT) in page
     url = reverse("signatures:sign", args=[letter.slug])
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
