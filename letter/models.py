@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class LetterQuerySet(models.QuerySet):
@@ -22,27 +23,27 @@ class Letter(models.Model):
 
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
-    addressees = models.CharField(max_length=300, blank=True, help_text="Who the letter is addressed to.")
-    summary = models.CharField(max_length=300, blank=True, help_text="One or two sentences for link previews.")
-    body = models.TextField(help_text="Markdown. Saving changed text makes a new version.")
+    addressees = models.CharField(max_length=300, blank=True, help_text=_("Who the letter is addressed to."))
+    summary = models.CharField(max_length=300, blank=True, help_text=_("One or two sentences for link previews."))
+    body = models.TextField(help_text=_("Markdown. Saving changed text makes a new version."))
     # The language the letter is written in; translations (LetterTranslation) add others.
     language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
 
     class State(models.TextChoices):
         # A launch goes draft -> collecting (signing by invitation, nothing public) -> live
         # (everything vetted appears at once) -> closed (no more signing; list and log stay).
-        DRAFT = "draft", "Draft"
-        COLLECTING = "collecting", "Collecting (by invitation, not public)"
-        LIVE = "live", "Live"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        COLLECTING = "collecting", _("Collecting (by invitation, not public)")
+        LIVE = "live", _("Live")
+        CLOSED = "closed", _("Closed")
 
     PUBLIC_STATES = (State.LIVE, State.CLOSED)
 
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     go_live_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a collecting letter goes live by itself (UTC). Empty: by hand."
+        null=True, blank=True, help_text=_("When a collecting letter goes live by itself (UTC). Empty: by hand.")
     )
-    is_primary = models.BooleanField(default=False, help_text="Served at the site root.")
+    is_primary = models.BooleanField(default=False, help_text=_("Served at the site root."))
     press_contact = models.CharField(max_length=300, blank=True)
     current_version = models.ForeignKey(
         "LetterVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
@@ -79,7 +80,7 @@ class LetterVersion(models.Model):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()
-    body_html = models.TextField(help_text="The body rendered and sanitised, kept so pages never re-render it.")
+    body_html = models.TextField(help_text=_("The body rendered and sanitised, kept so pages never re-render it."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -98,10 +99,10 @@ class LetterTranslation(models.Model):
     Readers whose language has a translation read it and sign it; others read the original."""
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=10, help_text="A code from settings.LANGUAGES, e.g. es.")
+    language = models.CharField(max_length=10, help_text=_("A code from settings.LANGUAGES, e.g. es."))
     title = models.CharField(max_length=200)
-    summary = models.CharField(max_length=300, blank=True, help_text="One or two sentences for link previews.")
-    body = models.TextField(help_text="Markdown. Saving changed text makes a new version in this language.")
+    summary = models.CharField(max_length=300, blank=True, help_text=_("One or two sentences for link previews."))
+    body = models.TextField(help_text=_("Markdown. Saving changed text makes a new version in this language."))
     current_version = models.ForeignKey(
         LetterVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -147,9 +148,9 @@ class Invitation(models.Model):
     link, or one per invitee (max_uses=1). Uses count signatures made through it."""
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="invitations")
-    label = models.CharField(max_length=200, help_text="Who it is for, e.g. 'Security researchers list' or a name.")
+    label = models.CharField(max_length=200, help_text=_("Who it is for, e.g. 'Security researchers list' or a name."))
     token = models.CharField(max_length=64, unique=True, default=new_link_token, editable=False)
-    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text=_("Empty: unlimited."))
     uses = models.PositiveIntegerField(default=0, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
@@ -185,7 +186,7 @@ class PressPreview(models.Model):
     as they will appear when it goes live."""
 
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="press_previews")
-    label = models.CharField(max_length=200, help_text="Who it is for, e.g. a newsroom.")
+    label = models.CharField(max_length=200, help_text=_("Who it is for, e.g. a newsroom."))
     token = models.CharField(max_length=64, unique=True, default=new_link_token, editable=False)
     expires_at = models.DateTimeField()
     created_by = models.ForeignKey(

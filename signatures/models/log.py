@@ -2,6 +2,7 @@
 digests it replaced."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LogHead(models.Model):
@@ -22,8 +23,8 @@ class LogLeaf(models.Model):
     withdrawal erases it and keeps the hash, which is what the tree and its proofs commit to."""
 
     class Kind(models.TextChoices):
-        PUBLISHED = "published", "Published or edited"
-        REMOVED = "removed", "Removed from the list"
+        PUBLISHED = "published", _("Published or edited")
+        REMOVED = "removed", _("Removed from the list")
 
     letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="+")
     index = models.BigIntegerField()

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .signature import Signature
 
@@ -14,7 +15,7 @@ class Organization(models.Model):
     A domain that merely looks like the name (microsoft-careers.net) proves nothing."""
 
     name = models.CharField(max_length=Signature.ORGANIZATION_MAX, unique=True)
-    aliases = models.TextField(blank=True, help_text="Other names signers use for it, one a line.")
+    aliases = models.TextField(blank=True, help_text=_("Other names signers use for it, one a line."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -36,11 +37,11 @@ class OrganizationDomain(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, unique=True)
-    evidence = models.TextField(help_text="What the moderator checked: a page, a call, a DNS record.")
+    evidence = models.TextField(help_text=_("What the moderator checked: a page, a call, a DNS record."))
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    confirmed_by_email = models.CharField(max_length=254, blank=True, help_text="Kept if the account is deleted.")
+    confirmed_by_email = models.CharField(max_length=254, blank=True, help_text=_("Kept if the account is deleted."))
     confirmed_at = models.DateTimeField()
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .signature import Signature
 
@@ -15,16 +16,16 @@ class OutgoingEmail(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CONFIRM = "confirm", "Confirm your signature"
-        ALREADY_SIGNED = "already_signed", "You have already signed"
-        APPROVED = "approved", "Your signature is public"
-        UPDATE = "update", "An update about the letter"
+        CONFIRM = "confirm", _("Confirm your signature")
+        ALREADY_SIGNED = "already_signed", _("You have already signed")
+        APPROVED = "approved", _("Your signature is public")
+        UPDATE = "update", _("An update about the letter")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed after every retry"
-        CANCELLED = "cancelled", "No longer needed"
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed after every retry")
+        CANCELLED = "cancelled", _("No longer needed")
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def new_public_id() -> str:
@@ -28,22 +29,22 @@ class SignatureQuerySet(models.QuerySet):
 
 class Signature(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending email confirmation"
-        VERIFIED = "verified", "Email confirmed, awaiting review"
-        APPROVED = "approved", "Approved (public)"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Pending email confirmation")
+        VERIFIED = "verified", _("Email confirmed, awaiting review")
+        APPROVED = "approved", _("Approved (public)")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Verification(models.TextChoices):
         # What each level means, and what it did not check, is said on /verification/
         # (templates/letter/method.html): keep the two together.
-        NONE = "none", "Not verified"
-        EMAIL = "email", "Email confirmed"
+        NONE = "none", _("Not verified")
+        EMAIL = "email", _("Email confirmed")
         # Only at a domain moderators confirmed for the organization (Organization below).
-        DOMAIN = "domain", "Email at the organization's confirmed domain"
-        MODERATOR = "moderator", "Checked by a moderator"
+        DOMAIN = "domain", _("Email at the organization's confirmed domain")
+        MODERATOR = "moderator", _("Checked by a moderator")
         # Gathered by the organizers before launch: their word, not an email we confirmed.
-        LAUNCH_LIST = "launch", "On the organizers' launch list"
+        LAUNCH_LIST = "launch", _("On the organizers' launch list")
 
     # Limits of each field, shared with the sign form so the messages quote the real numbers.
     NAME_MAX = 100
@@ -152,7 +153,7 @@ class WatchlistEntry(models.Model):
 
     name = models.CharField(max_length=Signature.NAME_MAX)
     name_key = models.CharField(max_length=Signature.NAME_MAX, unique=True, editable=False)
-    note = models.CharField(max_length=300, blank=True, help_text="Who this is, how to reach them to check.")
+    note = models.CharField(max_length=300, blank=True, help_text=_("Who this is, how to reach them to check."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -168,21 +169,21 @@ class ModerationEvent(models.Model):
     exception is erasure, when a signer withdraws and their details leave the before/after too."""
 
     class Action(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        REJECT = "reject", "Rejected"
-        FEATURE = "feature", "Featured"
-        UNFEATURE = "unfeature", "Unfeatured"
-        EDIT = "edit", "Edited"
-        IMPORT = "import", "Imported"
-        DOMAIN = "domain", "Email domain confirmed for the organization"
-        WITHDRAW = "withdraw", "Withdrawn by the signer"
-        UNDO_REJECT = "unreject", "Reject undone"
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        FEATURE = "feature", _("Featured")
+        UNFEATURE = "unfeature", _("Unfeatured")
+        EDIT = "edit", _("Edited")
+        IMPORT = "import", _("Imported")
+        DOMAIN = "domain", _("Email domain confirmed for the organization")
+        WITHDRAW = "withdraw", _("Withdrawn by the signer")
+        UNDO_REJECT = "unreject", _("Reject undone")
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_email = models.CharField(max_length=254, blank=True, help_text="Kept if the account is deleted.")
+    actor_email = models.CharField(max_length=254, blank=True, help_text=_("Kept if the account is deleted."))
     action = models.CharField(max_length=10, choices=Action.choices)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
