@@ -4,6 +4,7 @@ own signature ("your signature"). They check input; the views call the services.
 import copy
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .forms import SignatureForm
 from .models import Signature
@@ -28,9 +29,9 @@ class YourSignatureForm(forms.Form):
     title = copy.deepcopy(SignatureForm.base_fields["title"])
     organization = copy.deepcopy(SignatureForm.base_fields["organization"])
     identification_only = forms.BooleanField(
-        label="My affiliation is for identification only",
+        label=_("My affiliation is for identification only"),
         required=False,
-        help_text="Shown beside your name: you sign as yourself, not on behalf of your organization.",
+        help_text=_("Shown beside your name: you sign as yourself, not on behalf of your organization."),
     )
 
     def __init__(self, *args, signature: Signature, **kwargs):
