@@ -2,30 +2,31 @@
 moderation/delivery_views.py calls signatures.services.deliveries."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from signatures.models import Delivery
 
 
 class DeliveryForm(forms.Form):
     delivered_at = forms.DateTimeField(
-        label="Delivered at (UTC)",
+        label=_("Delivered at (UTC)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         # A value without a zone is read in TIME_ZONE, which is UTC: what the label says.
     )
     recipient = forms.CharField(
-        label="To whom",
+        label=_("To whom"),
         max_length=Delivery._meta.get_field("recipient").max_length,
-        help_text="A person, an office or an institution, as the press page should name them.",
+        help_text=_("A person, an office or an institution, as the press page should name them."),
     )
     method = forms.CharField(
-        label="How",
+        label=_("How"),
         max_length=Delivery._meta.get_field("method").max_length,
-        help_text="For example: by hand at a meeting, by email, by post.",
+        help_text=_("For example: by hand at a meeting, by email, by post."),
     )
     note = forms.CharField(
-        label="Note",
+        label=_("Note"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown on the press page.",
+        help_text=_("Shown on the press page."),
     )

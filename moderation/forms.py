@@ -1,6 +1,8 @@
 """Forms for every moderation decision: they check and limit input, and never write."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from signatures.domains import email_domain, link_domain
 from signatures.models import Signature
@@ -8,7 +10,12 @@ from signatures.models import Signature
 from .selectors import DEFAULT_FILTER, FILTERS
 
 NOTE_MAX = 2000
-BULK_ACTIONS = [("approve", "Approve"), ("reject", "Reject"), ("feature", "Feature"), ("unfeature", "Unfeature")]
+BULK_ACTIONS = [
+    ("approve", _("Approve")),
+    ("reject", _("Reject")),
+    ("feature", _("Feature")),
+    ("unfeature", _("Unfeature")),
+]
 # Ticked rows come from one page of the queue; "all matching" sends the filter instead of ids.
 TICKED_MAX = 500
 
@@ -21,7 +28,8 @@ class ApproveForm(forms.Form):
     note = forms.CharField(
         required=False,
         max_length=NOTE_MAX,
-        error_messages={"max_length": f"Please keep the note to {NOTE_MAX} characters."},
+        # Translators: %(limit_value)d is the most characters the field takes (Django fills it in).
+        error_messages={"max_length": _("Please keep the note to %(limit_value)d characters.")},
     )
 
 
@@ -29,7 +37,7 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         required=False,
         max_length=NOTE_MAX,
-        error_messages={"max_length": f"Please keep the reason to {NOTE_MAX} characters."},
+        error_messages={"max_length": _("Please keep the reason to %(limit_value)d characters.")},
     )
 
 
@@ -40,7 +48,7 @@ class EditForm(forms.Form):
     def _clean_limited(self, field: str, limit: int) -> str:
         value = _one_line(self.cleaned_data.get(field, ""))
         if len(value) > limit:
-            raise forms.ValidationError("Title and organization can have at most 150 characters each.")
+            raise forms.ValidationError(gettext("Title and organization can have at most 150 characters each."))
         return value
 
     def clean_title(self):
@@ -56,19 +64,22 @@ class OrganizationDomainForm(forms.Form):
     organization = forms.CharField(
         max_length=Signature.ORGANIZATION_MAX,
         error_messages={
-            "required": "Enter the organization's name.",
-            "max_length": f"An organization's name has at most {Signature.ORGANIZATION_MAX} characters.",
+            "required": _("Enter the organization's name."),
+            "max_length": _("An organization's name has at most %(limit_value)d characters."),
         },
     )
     domain = forms.CharField(
         max_length=253,
-        error_messages={"required": "Enter the domain, like example.org.", "max_length": "That domain is too long."},
+        error_messages={
+            "required": _("Enter the domain, like example.org."),
+            "max_length": _("That domain is too long."),
+        },
     )
     evidence = forms.CharField(
         max_length=NOTE_MAX,
         error_messages={
-            "required": "Say how you checked that this domain is the organization's.",
-            "max_length": f"Please keep the evidence to {NOTE_MAX} characters.",
+            "required": _("Say how you checked that this domain is the organization's."),
+            "max_length": _("Please keep the evidence to %(limit_value)d characters."),
         },
     )
 
@@ -84,19 +95,19 @@ class OrganizationDomainForm(forms.Form):
 
 class WatchlistForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=Signature.NAME_MAX,
         error_messages={
-            "required": "Enter the name to watch.",
-            "max_length": f"A name has at most {Signature.NAME_MAX} characters.",
+            "required": _("Enter the name to watch."),
+            "max_length": _("A name has at most %(limit_value)d characters."),
         },
     )
     note = forms.CharField(
-        label="Note",
+        label=_("Note"),
         required=False,
         max_length=300,
-        help_text="Who this is, and how to reach them to check that a signature is really theirs.",
-        error_messages={"max_length": "Please keep the note to 300 characters."},
+        help_text=_("Who this is, and how to reach them to check that a signature is really theirs."),
+        error_messages={"max_length": _("Please keep the note to %(limit_value)d characters.")},
     )
 
     def clean_name(self):
@@ -108,9 +119,9 @@ class WatchlistForm(forms.Form):
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(
-        choices=BULK_ACTIONS, error_messages={"required": "Choose what to do with the selected signatures."}
+        choices=BULK_ACTIONS, error_messages={"required": _("Choose what to do with the selected signatures.")}
     )
-    scope = forms.ChoiceField(choices=[("selected", "Selected"), ("matching", "All matching")], required=False)
+    scope = forms.ChoiceField(choices=[("selected", _("Selected")), ("matching", _("All matching"))], required=False)
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     status = forms.ChoiceField(choices=[(k, v[0]) for k, v in FILTERS.items()], required=False)
     q = forms.CharField(required=False, max_length=200)
@@ -120,7 +131,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any whole number is a valid choice; the service decides which ones apply.
         self.fields["ids"].valid_value = lambda value: str(value).isdigit()
-        self.fields["action"].error_messages["invalid_choice"] = "Choose what to do with the selected signatures."
+        self.fields["action"].error_messages["invalid_choice"] = _("Choose what to do with the selected signatures.")
 
     def clean_ids(self):
         return self.cleaned_data["ids"][:TICKED_MAX]
@@ -129,5 +140,5 @@ class BulkForm(forms.Form):
         data = super().clean()
         data["status"] = data.get("status") or DEFAULT_FILTER
         if data.get("scope") != "matching" and not data.get("ids") and "action" in data:
-            raise forms.ValidationError("Select at least one signature.")
+            raise forms.ValidationError(gettext("Select at least one signature."))
         return data

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from letter.models import Letter
 
@@ -18,36 +19,38 @@ class StateForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     go_live_at = forms.DateTimeField(
-        label="Goes live at (UTC)",
+        label=_("Goes live at (UTC)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         # A value without a zone is read in TIME_ZONE, which is UTC: what the label says.
-        help_text="Empty: it goes live only when you press 'Make live'.",
+        help_text=_("Empty: it goes live only when you press 'Make live'."),
     )
 
 
 class InvitationForm(forms.Form):
     prefix = "invitation"  # one page holds this form and the preview form: distinct ids
     label = forms.CharField(
-        label="Invitee or group",
+        label=_("Invitee or group"),
         max_length=LABEL_MAX,
-        help_text="Who it is for: a person's name for a personal link, or a group for a shared one.",
+        help_text=_("Who it is for: a person's name for a personal link, or a group for a shared one."),
     )
     max_uses = forms.IntegerField(
-        label="Signatures it allows",
+        label=_("Signatures it allows"),
         required=False,
         min_value=1,
         max_value=1_000_000,
-        help_text="1 for one invitee; empty for a shared link without a limit.",
+        help_text=_("1 for one invitee; empty for a shared link without a limit."),
     )
 
 
 class PressPreviewForm(forms.Form):
     prefix = "preview"
     label = forms.CharField(
-        label="Journalist or newsroom", max_length=LABEL_MAX, help_text="Who it is for: it is shown on the preview."
+        label=_("Journalist or newsroom"),
+        max_length=LABEL_MAX,
+        help_text=_("Who it is for: it is shown on the preview."),
     )
-    days = forms.IntegerField(label="Valid for (days)", min_value=1, max_value=PREVIEW_DAYS_MAX, initial=7)
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=PREVIEW_DAYS_MAX, initial=7)
 
     def expires_at(self):
         return timezone.now() + timedelta(days=self.cleaned_data["days"])

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from signatures.models import Signature
 from signatures.selectors.cache import stable_key
@@ -14,13 +15,13 @@ Status = Signature.Status
 
 FILTERS = {
     # name: (label, filter, ordering)
-    "awaiting": ("Awaiting review", Q(status=Status.VERIFIED), ("verified_at", "id")),
-    "approved": ("Approved", Q(status=Status.APPROVED), ("-approved_at", "-id")),
-    "rejected": ("Rejected", Q(status=Status.REJECTED), ("-rejected_at", "-id")),
-    "featured": ("Featured", Q(status=Status.APPROVED, featured=True), ("-approved_at", "-id")),
-    "suspicious": ("Suspicious", Q(status=Status.VERIFIED) & ~Q(suspicious_reasons=[]), ("verified_at", "id")),
-    "unconfirmed": ("Unconfirmed", Q(status=Status.PENDING), ("-created_at", "-id")),
-    "all": ("All", ~Q(status=Status.WITHDRAWN), ("-created_at", "-id")),
+    "awaiting": (_("Awaiting review"), Q(status=Status.VERIFIED), ("verified_at", "id")),
+    "approved": (_("Approved"), Q(status=Status.APPROVED), ("-approved_at", "-id")),
+    "rejected": (_("Rejected"), Q(status=Status.REJECTED), ("-rejected_at", "-id")),
+    "featured": (_("Featured"), Q(status=Status.APPROVED, featured=True), ("-approved_at", "-id")),
+    "suspicious": (_("Suspicious"), Q(status=Status.VERIFIED) & ~Q(suspicious_reasons=[]), ("verified_at", "id")),
+    "unconfirmed": (_("Unconfirmed"), Q(status=Status.PENDING), ("-created_at", "-id")),
+    "all": (_("All"), ~Q(status=Status.WITHDRAWN), ("-created_at", "-id")),
 }
 DEFAULT_FILTER = "awaiting"
 
