@@ -1,5 +1,6 @@
 from django.core.cache import cache
 from django.http import Http404
+from django.utils.translation import gettext
 
 from freefable.cache import LocalMemo
 
@@ -24,7 +25,7 @@ def letter_get_published(*, slug: str | None = None) -> Letter:
             qs = Letter.objects.published().select_related("current_version")
             letter = qs.filter(slug=slug).first() if slug else qs.filter(is_primary=True).first()
             if letter is None or letter.current_version is None:
-                raise Http404("No such letter.")
+                raise Http404(gettext("No such letter."))
             _attach_translations(letter)
             cache.set(_key(slug), letter, TTL)
         _local.set(_key(slug), letter)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from letter.models import Letter
 
@@ -25,9 +26,9 @@ def delivery_record(
     recipient or method; ImproperlyConfigured when the site has no signing key."""
     recipient, method = recipient.strip(), method.strip()
     if not recipient or not method:
-        raise ValidationError("Say to whom and how the letter was delivered.")
+        raise ValidationError(gettext("Say to whom and how the letter was delivered."))
     if delivered_at > timezone.now() + FUTURE_SLACK:
-        raise ValidationError("A delivery is recorded once it has happened: the time is in the future.")
+        raise ValidationError(gettext("A delivery is recorded once it has happened: the time is in the future."))
     # The checkpoint first: it signs in its own short transaction (it locks the log's head), and
     # a checkpoint kept without a delivery is harmless, while a delivery without one is not.
     checkpoint = checkpoint_publish(letter=letter)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from letter.models import Invitation, Letter, LetterStateChange, PressPreview
 from letter.selectors import forget_letter
@@ -55,10 +56,11 @@ def letter_set_state(*, letter: Letter, state: str, actor=None, expected: str | 
             return locked, False
         if state not in TRANSITIONS[locked.state]:
             raise ValidationError(
-                f"A {locked.get_state_display().lower()} letter cannot become {State(state).label.lower()}."
+                gettext("A %(before)s letter cannot become %(after)s.")
+                % {"before": locked.get_state_display().lower(), "after": State(state).label.lower()}
             )
         if state == State.LIVE and locked.current_version_id is None:
-            raise ValidationError("The letter has no text yet.")
+            raise ValidationError(gettext("The letter has no text yet."))
         before = locked.state
         locked.state = state
         locked.save(update_fields=["state", "updated_at"])
@@ -95,9 +97,9 @@ class InvitationRefused(Exception):
 def invitation_create(*, letter: Letter, label: str, max_uses: int | None, actor) -> Invitation:
     """A new invitation link to sign `letter`: max_uses=1 for one invitee, None for a shared link."""
     if letter.state not in (State.DRAFT, State.COLLECTING):
-        raise ValidationError("Invitations are for letters that are not public yet.")
+        raise ValidationError(gettext("Invitations are for letters that are not public yet."))
     if max_uses is not None and max_uses < 1:
-        raise ValidationError("A link must allow at least one use.")
+        raise ValidationError(gettext("A link must allow at least one use."))
     return Invitation.objects.create(letter=letter, label=label.strip(), max_uses=max_uses, created_by=actor)
 
 
@@ -109,9 +111,9 @@ def invitation_revoke(*, invitation_id: int, actor) -> bool:
 def invitation_check(invitation: Invitation) -> None:
     """Raise InvitationRefused unless the link can still be used."""
     if invitation.revoked_at is not None:
-        raise InvitationRefused("This invitation link has been withdrawn by the organizers.")
+        raise InvitationRefused(gettext("This invitation link has been withdrawn by the organizers."))
     if invitation.used_up:
-        raise InvitationRefused("This invitation link has been used as many times as it allows.")
+        raise InvitationRefused(gettext("This invitation link has been used as many times as it allows."))
 
 
 def signature_create_invited(*, invitation: Invitation, **fields) -> tuple:
@@ -131,7 +133,7 @@ def signature_create_invited(*, invitation: Invitation, **fields) -> tuple:
             if not claimed:
                 invitation.refresh_from_db()
                 invitation_check(invitation)  # raises, saying why
-                raise InvitationRefused("This invitation link cannot be used any more.")
+                raise InvitationRefused(gettext("This invitation link cannot be used any more."))
     return signature, created
 
 
@@ -141,7 +143,7 @@ def signature_create_invited(*, invitation: Invitation, **fields) -> tuple:
 def press_preview_create(*, letter: Letter, label: str, expires_at: datetime, actor) -> PressPreview:
     """A read-only, expiring link showing the letter and its list as they will appear."""
     if expires_at <= timezone.now():
-        raise ValidationError("The link must expire in the future.")
+        raise ValidationError(gettext("The link must expire in the future."))
     return PressPreview.objects.create(letter=letter, label=label.strip(), expires_at=expires_at, created_by=actor)
 
 
@@ -157,7 +159,7 @@ def letter_schedule(*, letter: Letter, go_live_at: datetime | None, actor) -> Le
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         if locked.state not in (State.DRAFT, State.COLLECTING):
-            raise ValidationError("Only a letter that is not public yet can be scheduled.")
+            raise ValidationError(gettext("Only a letter that is not public yet can be scheduled."))
         locked.go_live_at = go_live_at
         locked.save(update_fields=["go_live_at", "updated_at"])
     return locked

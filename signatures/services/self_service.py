@@ -4,6 +4,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ..models import ModerationEvent, Signature
 from ..selectors.cache import public_list_changed
@@ -33,7 +34,7 @@ def signature_correct(
     with transaction.atomic():
         signature = Signature.objects.select_for_update().get(public_id=public_id)
         if signature.status not in CORRECTABLE:
-            raise ValidationError("This signature can no longer be changed.")
+            raise ValidationError(gettext("This signature can no longer be changed."))
         before = {
             "title": signature.title,
             "organization": signature.organization,

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from letter import markdown
 from letter.models import Letter
@@ -35,7 +36,7 @@ def update_publish(*, letter: Letter, moderator, title: str, body_markdown: str,
     after the commit), and, with `email_signers`, to the consenting signers by the beat task."""
     title, body_markdown = title.strip(), body_markdown.strip()
     if not title or not body_markdown:
-        raise ValidationError("An update needs a title and a text.")
+        raise ValidationError(gettext("An update needs a title and a text."))
     with transaction.atomic():
         update = Update.objects.create(
             letter=letter,

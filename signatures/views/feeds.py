@@ -8,6 +8,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from letter.selectors import letter_get_published
 
@@ -27,13 +28,13 @@ class ApprovedFeed(Feed):
         return letter_get_published(slug=slug)
 
     def title(self, letter):
-        return f"New signatories: {letter.title}"
+        return gettext("New signatories: %(title)s") % {"title": letter.title}
 
     def link(self, letter):
         return reverse("signatures:list", args=[letter.slug])
 
     def subtitle(self, letter):
-        return "Signatures approved by the moderators, newest first. Email addresses are never published."
+        return gettext("Signatures approved by the moderators, newest first. Email addresses are never published.")
 
     def items(self, letter):
         signatures = list(
@@ -48,7 +49,7 @@ class ApprovedFeed(Feed):
 
     def item_title(self, item):
         if isinstance(item, Update):
-            return f"Update: {item.title}"
+            return gettext("Update: %(title)s") % {"title": item.title}
         return item.name  # Atom titles are plain text: the XML writer escapes them
 
     def item_description(self, item):

@@ -10,6 +10,7 @@ they are never stored by a shared cache (Cache-Control: private, no-store) and n
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from letter.models import Invitation, Letter, PressPreview
 from letter.selectors import letter_version_for
@@ -55,10 +56,10 @@ def invitation(request, token):
     """/invite/<token>/: the letter and its sign form, for whoever holds the link."""
     found = Invitation.objects.select_related("letter__current_version").filter(token=token).first()
     if found is None or found.letter.state == State.DRAFT or found.letter.current_version_id is None:
-        raise Http404("This invitation link is not valid.")
+        raise Http404(gettext("This invitation link is not valid."))
     letter = found.letter
     if letter.state == State.CLOSED:
-        return refused(request, letter, "This letter is closed: it no longer takes signatures.", 410)
+        return refused(request, letter, gettext("This letter is closed: it no longer takes signatures."), 410)
     try:
         invitation_check(found)
     except InvitationRefused as exc:
@@ -72,13 +73,15 @@ def sign_gate(request, letter: Letter) -> tuple:
     A closed letter takes no signature; a collecting one only through a valid invitation for
     it. A live letter takes anyone; an invitation it carries still counts its use."""
     if letter.state == State.CLOSED:
-        return refused(request, letter, "This letter is closed: it no longer takes signatures.", 410), None
+        return refused(request, letter, gettext("This letter is closed: it no longer takes signatures."), 410), None
     token = request.POST.get("invitation", "")[:64]
     found = Invitation.objects.filter(token=token, letter=letter).first() if token else None
     if letter.state == State.LIVE:
         return None, found if found is not None and found.usable else None
     if found is None:
-        message = "This letter is not public yet: it can be signed only through an invitation link from its organizers."
+        message = gettext(
+            "This letter is not public yet: it can be signed only through an invitation link from its organizers."
+        )
         return refused(request, letter, message, 403), None
     try:
         invitation_check(found)
@@ -91,7 +94,7 @@ def press_preview(request, token):
     """/preview/<token>/: the letter and its list exactly as they will appear, read-only."""
     preview = PressPreview.objects.select_related("letter__current_version").filter(token=token).first()
     if preview is None or preview.letter.current_version_id is None:
-        raise Http404("This preview link is not valid.")
+        raise Http404(gettext("This preview link is not valid."))
     letter = preview.letter
     context = {"letter": letter, "preview": preview}
     if preview.expires_at <= timezone.now():

@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -169,7 +170,7 @@ def sign(request, slug):
     if request.method == "GET":  # a bookmarked or reloaded form address
         return HttpResponseRedirect(letter.get_absolute_url() + "#sign")
     if _cross_site(request):
-        raise PermissionDenied("Signing is only possible from this site's own form.")
+        raise PermissionDenied(gettext("Signing is only possible from this site's own form."))
     refusal, invitation = launch.sign_gate(request, letter)
     if refusal is not None:
         return refusal
@@ -226,7 +227,7 @@ def check_email(request, slug):
 def _signature_for(public_id: str) -> Signature:
     signature = Signature.objects.select_related("letter").filter(public_id=public_id).first()
     if signature is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     return signature
 
 
@@ -236,7 +237,7 @@ def confirm(request, token):
     """GET asks, POST confirms: mail scanners follow links, and must not sign for anyone."""
     data = read_confirm_token(token)
     if data is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     signature = _signature_for(data.public_id)
     context = {"signature": signature, "letter": signature.letter, "token": token}
     if signature.status != Signature.Status.PENDING:
@@ -261,7 +262,7 @@ def confirm_resend(request, token):
     """From an expired link: send a fresh one to the address that signed."""
     data = read_confirm_token(token)
     if data is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     signature = _signature_for(data.public_id)
     signing.signature_resend_confirmation(public_id=signature.public_id)
     return see_other(reverse("signatures:check_email", kwargs={"slug": signature.letter.slug}))
@@ -277,7 +278,7 @@ def withdraw(request, token):
     """GET asks, POST withdraws and erases the signer's personal data."""
     data = read_withdraw_token(token)
     if data is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     signature = _signature_for(data.public_id)
     context = {"signature": signature, "letter": signature.letter, "token": token}
     if signature.status == Signature.Status.WITHDRAWN:

@@ -5,6 +5,7 @@ CSRF token: the signed token in the URL is the proof, and all it can do is stop 
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -19,10 +20,10 @@ from ..tokens import read_unsubscribe_token
 def unsubscribe(request, token):
     data = read_unsubscribe_token(token)
     if data is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     signature = Signature.objects.select_related("letter").filter(public_id=data.public_id).first()
     if signature is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     if request.method == "POST":
         signature_unsubscribe(public_id=signature.public_id)
         done = True

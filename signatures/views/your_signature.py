@@ -8,6 +8,8 @@ The page is the signer's alone: private, never cached, never indexed.
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
@@ -23,11 +25,11 @@ Status = Signature.Status
 
 # What each status means to the signer, in their words.
 STATUS_TEXT = {
-    Status.PENDING: "Waiting for you to confirm your email: open the link in the first email we sent.",
-    Status.VERIFIED: "Email confirmed; waiting for a moderator to review it before it is public.",
-    Status.APPROVED: "Public: your name is on the list of signatories.",
-    Status.REJECTED: "Not published: the moderators did not approve it.",
-    Status.WITHDRAWN: "Withdrawn: your details have been erased.",
+    Status.PENDING: _("Waiting for you to confirm your email: open the link in the first email we sent."),
+    Status.VERIFIED: _("Email confirmed; waiting for a moderator to review it before it is public."),
+    Status.APPROVED: _("Public: your name is on the list of signatories."),
+    Status.REJECTED: _("Not published: the moderators did not approve it."),
+    Status.WITHDRAWN: _("Withdrawn: your details have been erased."),
 }
 
 
@@ -36,10 +38,10 @@ STATUS_TEXT = {
 def your_signature(request, token):
     data = read_withdraw_token(token)
     if data is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     signature = Signature.objects.select_related("letter").filter(public_id=data.public_id).first()
     if signature is None:
-        raise Http404("This link is not valid.")
+        raise Http404(gettext("This link is not valid."))
     correctable = signature.status in CORRECTABLE
     form = YourSignatureForm(request.POST or None, signature=signature) if correctable else None
     status = 200
