@@ -15,6 +15,7 @@ Limits, on purpose:
 """
 
 import unicodedata
+from functools import lru_cache
 
 import icu
 
@@ -136,6 +137,15 @@ _HONORIFIC_KEYS = frozenset(key for word in HONORIFICS for key in _word_keys(wor
 NAME_KEY_MAX = 100
 
 
+@lru_cache(maxsize=50_000)
+def _token_keys(token: str) -> tuple[str, ...]:
+    """The word keys of one run of text without white space. Every step of `_word_keys` works
+    within such a run (white space neither composes with a neighbour nor takes part in a
+    joiner's context, and becomes a word break), so a name's words are its runs' words; first
+    names and surnames repeat, and an import of thousands of names computes each once."""
+    return tuple(_word_keys(token))
+
+
 def name_key(name: str) -> str:
     """A key equal for names a reader would take for the same name: differing only in case,
     accents, punctuation, honorifics, word order, invisible characters or look-alike letters
@@ -144,7 +154,7 @@ def name_key(name: str) -> str:
 
     The key is a skeleton, not text to show: "Famous Person" gives "farnous person".
     """
-    words = [word for word in _word_keys(name) if word not in _HONORIFIC_KEYS]
+    words = [word for token in name.split() for word in _token_keys(token) if word not in _HONORIFIC_KEYS]
     return " ".join(sorted(words))[:NAME_KEY_MAX]
 
 

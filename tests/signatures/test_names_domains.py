@@ -140,6 +140,18 @@ def test_name_key_fits_the_column():
     assert len(name_key("m" * 100)) == names.NAME_KEY_MAX
 
 
+# White space of several kinds, invisible characters and joiners, combining marks, a virama,
+# Arabic letters, look-alikes and compatibility characters: what could join across a space.
+_TRICKY = " \u00a0\u3000\t\u2028\u200b\u200c\u200d\u2060\u00ad\u2800\u3164\u0301\u0308\u094d\u0915\u0628\u0644aAmMrnI1l0O\u0430\u0406\ufb01\u2460\uff21"
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY), max_size=30))
+def test_name_key_word_by_word_is_the_key_of_the_whole_name(name):
+    # name_key computes each run between white space once (imports repeat first names).
+    whole = [word for word in names._word_keys(name) if word not in names._HONORIFIC_KEYS]
+    assert name_key(name) == " ".join(sorted(whole))[: names.NAME_KEY_MAX]
+
+
 # --- Domains ------------------------------------------------------------------------------------
 
 
