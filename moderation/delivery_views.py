@@ -5,6 +5,7 @@ one service, then back to the page."""
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from letter.models import Letter
@@ -38,11 +39,11 @@ def delivery_create(request, pk):
         form.add_error(None, exc)
         return _page(request, letter, form, status=400)
     except ImproperlyConfigured:
-        form.add_error(None, "The site has no key to sign the list's checkpoint: nothing was recorded.")
+        form.add_error(None, _("The site has no key to sign the list's checkpoint: nothing was recorded."))
         return _page(request, letter, form, status=503)
     messages.success(
         request,
-        f"Delivery to {delivery.recipient} recorded, bound to the list as of "
-        f"{delivery.checkpoint.tree_size} log entries.",
+        _("Delivery to %(recipient)s recorded, bound to the list as of %(size)s log entries.")
+        % {"recipient": delivery.recipient, "size": delivery.checkpoint.tree_size},
     )
     return redirect("moderation:deliveries", pk=letter.pk)

@@ -5,6 +5,8 @@ through a form and one service, then back to the page."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from letter.models import Invitation, Letter, PressPreview
@@ -16,10 +18,13 @@ from .launch_forms import InvitationForm, PressPreviewForm, ScheduleForm, StateF
 State = Letter.State
 # The buttons each state offers, in the order shown.
 ACTIONS = {
-    State.DRAFT: [(State.COLLECTING, "Start collecting by invitation"), (State.LIVE, "Make live now")],
-    State.COLLECTING: [(State.LIVE, "Make live now"), (State.DRAFT, "Back to draft")],
-    State.LIVE: [(State.CLOSED, "Close the letter")],
-    State.CLOSED: [(State.LIVE, "Reopen")],
+    State.DRAFT: [
+        (State.COLLECTING, gettext_lazy("Start collecting by invitation")),
+        (State.LIVE, gettext_lazy("Make live now")),
+    ],
+    State.COLLECTING: [(State.LIVE, gettext_lazy("Make live now")), (State.DRAFT, gettext_lazy("Back to draft"))],
+    State.LIVE: [(State.CLOSED, gettext_lazy("Close the letter"))],
+    State.CLOSED: [(State.LIVE, gettext_lazy("Reopen"))],
 }
 
 
@@ -81,7 +86,9 @@ def _post(request, pk, form_class, act):
 def set_state(request, pk):
     def act(letter, form):
         letter, changed = launch.letter_set_state(letter=letter, state=form.cleaned_data["state"], actor=request.user)
-        return f"The letter is now {letter.get_state_display().lower()}." if changed else None
+        if not changed:
+            return None
+        return _("The letter is now %(state)s.") % {"state": letter.get_state_display().lower()}
 
     return _post(request, pk, StateForm, act)
 
@@ -93,7 +100,9 @@ def schedule(request, pk):
         when = launch.letter_schedule(
             letter=letter, go_live_at=form.cleaned_data["go_live_at"], actor=request.user
         ).go_live_at
-        return f"Goes live at {when:%Y-%m-%d %H:%M} UTC." if when else "No go-live time set."
+        if not when:
+            return _("No go-live time set.")
+        return _("Goes live at %(when)s UTC.") % {"when": f"{when:%Y-%m-%d %H:%M}"}
 
     return _post(request, pk, ScheduleForm, act)
 
@@ -103,7 +112,7 @@ def schedule(request, pk):
 def invitation_create(request, pk):
     def act(letter, form):
         invitation = launch.invitation_create(letter=letter, actor=request.user, **form.cleaned_data)
-        return f"Invitation link made for {invitation.label}."
+        return _("Invitation link made for %(label)s.") % {"label": invitation.label}
 
     return _post(request, pk, InvitationForm, act)
 
@@ -113,7 +122,7 @@ def invitation_create(request, pk):
 def invitation_revoke(request, pk):
     invitation = get_object_or_404(Invitation, pk=pk)
     if launch.invitation_revoke(invitation_id=invitation.pk, actor=request.user):
-        messages.success(request, f"The link for {invitation.label} no longer works.")
+        messages.success(request, _("The link for %(label)s no longer works.") % {"label": invitation.label})
     return _page(invitation.letter_id)
 
 
@@ -124,7 +133,7 @@ def preview_create(request, pk):
         preview = launch.press_preview_create(
             letter=letter, label=form.cleaned_data["label"], expires_at=form.expires_at(), actor=request.user
         )
-        return f"Press preview link made for {preview.label}."
+        return _("Press preview link made for %(label)s.") % {"label": preview.label}
 
     return _post(request, pk, PressPreviewForm, act)
 
@@ -134,5 +143,5 @@ def preview_create(request, pk):
 def preview_expire(request, pk):
     preview = get_object_or_404(PressPreview, pk=pk)
     if launch.press_preview_expire(preview_id=preview.pk, actor=request.user):
-        messages.success(request, f"The preview link for {preview.label} no longer works.")
+        messages.success(request, _("The preview link for %(label)s no longer works.") % {"label": preview.label})
     return _page(preview.letter_id)

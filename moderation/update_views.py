@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from letter.models import Letter
@@ -51,9 +52,9 @@ def update_create(request, pk):
     except ValidationError as exc:
         form.add_error(None, exc)
         return _page(request, letter, form, status=400)
-    messages.success(
-        request,
-        f"“{update.title}” is published"
-        + (", and its emails go out in batches." if update.email_signers else " (no emails)."),
-    )
+    if update.email_signers:
+        text = _("“%(title)s” is published, and its emails go out in batches.")
+    else:
+        text = _("“%(title)s” is published (no emails).")
+    messages.success(request, text % {"title": update.title})
     return redirect("moderation:updates", pk=letter.pk)

@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from signatures.domains import email_domain, is_disposable, is_free_mail, registrable_domain
@@ -37,7 +38,6 @@ WATCHLIST_PAGE_SIZE = 100
 # The reject this moderator can still undo (an event id), kept in their session: the offer shows
 # on the queue and the detail page until its deadline (services/undo.py).
 UNDO_KEY = "moderation_undo_reject"
-BULK_DONE = {"approve": "Approved", "reject": "Rejected", "feature": "Featured", "unfeature": "Stopped featuring"}
 
 
 def _back(request, default="moderation:queue"):
@@ -131,7 +131,7 @@ def _decide(request, service, pk, **kwargs):
     try:
         return service(signature_id=pk, moderator=request.user, **kwargs)
     except Signature.DoesNotExist:
-        messages.error(request, "No such signature.")
+        messages.error(request, _("No such signature."))
         return None
 
 
@@ -150,10 +150,11 @@ def approve(request, pk):
     if outcome:
         signature, changed = outcome
         if changed:
-            messages.success(request, f"Approved {signature.name}.")
+            messages.success(request, _("Approved %(name)s.") % {"name": signature.name})
         else:
             state = signature.get_status_display().lower()
-            messages.info(request, f"{signature.name or 'This signature'} is {state}; nothing changed.")
+            name = signature.name or _("This signature")
+            messages.info(request, _("%(name)s is %(state)s; nothing changed.") % {"name": name, "state": state})
     return _back(request)
 
 
@@ -171,7 +172,7 @@ def reject(request, pk):
             event = signature.events.filter(action=ModerationEvent.Action.REJECT, actor=request.user).first()
             request.session[UNDO_KEY] = event.pk  # the page then shows "Rejected …" with an Undo button
         else:
-            messages.info(request, "Nothing changed.")
+            messages.info(request, _("Nothing changed."))
     return _back(request)
 
 
@@ -202,9 +203,11 @@ def undo_reject(request, event_id):
         return _back(request)
     if changed:
         state = signature.get_status_display().lower()
-        messages.success(request, f"Reject undone: {signature.name} is {state} again.")
+        messages.success(
+            request, _("Reject undone: %(name)s is %(state)s again.") % {"name": signature.name, "state": state}
+        )
     else:
-        messages.info(request, "That reject can no longer be undone: someone decided about this signature since.")
+        messages.info(request, _("That reject can no longer be undone: someone decided about this signature since."))
     return _back(request)
 
 
@@ -215,9 +218,10 @@ def feature(request, pk, featured=True):
     if outcome:
         signature, changed = outcome
         if changed:
-            messages.success(request, f"{'Featured' if featured else 'No longer featuring'} {signature.name}.")
+            text = _("Featured %(name)s.") if featured else _("No longer featuring %(name)s.")
+            messages.success(request, text % {"name": signature.name})
         else:
-            messages.info(request, "Only approved signatures can be featured; nothing changed.")
+            messages.info(request, _("Only approved signatures can be featured; nothing changed."))
     return _back(request)
 
 
@@ -231,7 +235,7 @@ def edit(request, pk):
     outcome = _decide(request, services.signature_edit, pk, **form.cleaned_data)
     if outcome is None:
         return redirect("moderation:queue")
-    messages.success(request, "Saved.") if outcome[1] else messages.info(request, "Nothing changed.")
+    messages.success(request, _("Saved.")) if outcome[1] else messages.info(request, _("Nothing changed."))
     return redirect("moderation:detail", pk=pk)
 
 
@@ -255,14 +259,15 @@ def confirm_domain(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("moderation:detail", pk=pk)
-    where = f"{result.confirmed.domain} for {result.organization.name}"
+    names = {"domain": result.confirmed.domain, "organization": result.organization.name}
     if not result.created:
-        messages.info(request, f"{where} was already confirmed; nothing changed.")
+        messages.info(request, _("%(domain)s for %(organization)s was already confirmed; nothing changed.") % names)
     else:
-        messages.success(
-            request,
-            f"Confirmed {where}: {result.raised} signature(s) now at the domain level, {result.public} of them public.",
+        text = _(
+            "Confirmed %(domain)s for %(organization)s: %(raised)s signature(s) now at the domain level, "
+            "%(public)s of them public."
         )
+        messages.success(request, text % {**names, "raised": result.raised, "public": result.public})
     return redirect("moderation:detail", pk=pk)
 
 
@@ -280,10 +285,33 @@ def bulk(request):
         target = {"ids": data["ids"]}
     action = data["action"]
     result = services.signatures_bulk_decide(moderator=request.user, action=action, reason=data["reason"], **target)
-    text = f"{BULK_DONE[action]} {result.changed} signature{pluralize(result.changed)}."
+    sentences = [_bulk_done(action, result.changed)]
     if result.watchlisted:
-        text += f" {result.watchlisted} on the watchlist left for you to approve one by one, with a note."
+        text = ngettext(
+            "%(count)s on the watchlist left for you to approve one by one, with a note.",
+            "%(count)s on the watchlist left for you to approve one by one, with a note.",
+            result.watchlisted,
+        )
+        sentences.append(text % {"count": result.watchlisted})
     if result.unchanged:
-        text += f" {result.unchanged} skipped: that decision does not apply to them."
-    messages.success(request, text)
+        text = ngettext(
+            "%(count)s skipped: that decision does not apply to them.",
+            "%(count)s skipped: that decision does not apply to them.",
+            result.unchanged,
+        )
+        sentences.append(text % {"count": result.unchanged})
+    messages.success(request, " ".join(sentences))
     return _back(request)
+
+
+def _bulk_done(action: str, count: int) -> str:
+    """What a bulk decision did, as the message after it says."""
+    if action == "approve":
+        text = ngettext("Approved %(count)s signature.", "Approved %(count)s signatures.", count)
+    elif action == "reject":
+        text = ngettext("Rejected %(count)s signature.", "Rejected %(count)s signatures.", count)
+    elif action == "feature":
+        text = ngettext("Featured %(count)s signature.", "Featured %(count)s signatures.", count)
+    else:
+        text = ngettext("Stopped featuring %(count)s signature.", "Stopped featuring %(count)s signatures.", count)
+    return text % {"count": count}

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from signatures.models import WatchlistEntry
@@ -36,12 +37,13 @@ def watchlist_create(request):
     try:
         entry, created = watchlist_add(**form.cleaned_data)
     except ValueError:
-        messages.error(request, "Enter a name with letters in it.")
+        messages.error(request, _("Enter a name with letters in it."))
         return redirect("moderation:watchlist")
     if created:
-        messages.success(request, f"Added {entry.name} to the watchlist.")
+        messages.success(request, _("Added %(name)s to the watchlist.") % {"name": entry.name})
     else:
-        messages.info(request, f"{form.cleaned_data['name']} is already on the watchlist, as {entry.name}.")
+        text = _("%(name)s is already on the watchlist, as %(entry)s.")
+        messages.info(request, text % {"name": form.cleaned_data["name"], "entry": entry.name})
     return redirect("moderation:watchlist")
 
 
@@ -50,5 +52,5 @@ def watchlist_create(request):
 def watchlist_delete(request, pk):
     entry = get_object_or_404(WatchlistEntry, pk=pk)
     watchlist_remove(entry_id=entry.pk)
-    messages.success(request, f"Removed {entry.name} from the watchlist.")
+    messages.success(request, _("Removed %(name)s from the watchlist.") % {"name": entry.name})
     return _back(request, default="moderation:watchlist")
