@@ -5,6 +5,8 @@ import io
 import textwrap
 from pathlib import Path
 
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
 from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
@@ -26,8 +28,9 @@ def render_card(*, title: str, count: int, site: str) -> bytes:
     for line in textwrap.wrap(title, width=30)[:4]:
         draw.text((80, y), line, font=_font(64, bold=True), fill="#1a1a1a")
         y += 80
-    draw.text((80, HEIGHT - 190), f"{count:,}", font=_font(96, bold=True), fill="#1e3a8a")
-    label = "verified signature" + ("" if count == 1 else "s")
+    draw.text((80, HEIGHT - 190), number_format(count, force_grouping=True), font=_font(96, bold=True), fill="#1e3a8a")
+    # Translators: under the number of signatures on the link-preview image
+    label = ngettext("verified signature", "verified signatures", count)
     draw.text((80, HEIGHT - 80), label, font=_font(36), fill="#5b616b")
     draw.text((WIDTH - 80, HEIGHT - 80), site, font=_font(36, bold=True), fill="#1a1a1a", anchor="ra")
     out = io.BytesIO()

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import quote_etag
 from django.views.decorators.http import condition, require_GET
 from django_ratelimit.decorators import ratelimit
@@ -17,7 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from freefable.files import file_response
 from freefable.http import limit
 from letter.card import render_card
-from letter.selectors import letter_get_published
+from letter.selectors import letter_get_published, letter_version_for
 
 from ..exports import iso_utc, public_record
 from ..models import Signature
@@ -181,14 +181,18 @@ def method(request):
 
 @require_GET
 def card(request, slug):
-    """The Open Graph image: title and live count, drawn once per count and cached."""
+    """The Open Graph image: title and live count, drawn once per count and language, and cached."""
     letter = letter_get_published(slug=slug)
     count = selectors.public_count(letter=letter)
-    key = f"card:{letter.pk}:{letter.current_version_id}:{count}"
+    version = letter_version_for(letter, translation.get_language())
+    key = f"card:{letter.pk}:{version.pk}:{translation.get_language()}:{count}"
     png = cache.get(key)
     if png is None:
-        png = render_card(title=letter.current_version.title, count=count, site=settings.SITE_NAME)
+        png = render_card(title=version.title, count=count, site=settings.SITE_NAME)
         cache.set(key, png, 3600)
     response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = "public, max-age=300"
+    # Its words are in the reader's language: shared only when that came from Accept-Language
+    # (Vary), not from the switcher's cookie, as with the pages (selectors/cache.public_page).
+    shared = settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+    response["Cache-Control"] = "public, max-age=300" if shared else "private, max-age=300"
     return response
