@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext
 
 from .models import Letter, LetterTranslation, LetterVersion
 from .services import letter_save, letter_translation_save
@@ -77,7 +78,11 @@ class LetterTranslationForm(forms.ModelForm):
         cleaned = super().clean()
         letter, language = cleaned.get("letter"), cleaned.get("language")
         if letter and language == letter.language:
-            self.add_error("language", f"The letter itself is in {language}: a translation is in another language.")
+            self.add_error(
+                "language",
+                gettext("The letter itself is in %(language)s: a translation is in another language.")
+                % {"language": language},
+            )
         return cleaned
 
 

@@ -4,6 +4,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from . import markdown
 from .models import Letter, LetterTranslation, LetterVersion
@@ -16,10 +17,10 @@ def letter_parse_markdown(text: str) -> tuple[str, str]:
     """Split a Markdown letter into (title, body): the title is the first `# ` heading."""
     match = TITLE_RE.search(text)
     if not match:
-        raise ValidationError("The letter needs a title: a first line like '# Our letter'.")
+        raise ValidationError(gettext("The letter needs a title: a first line like '# Our letter'."))
     body = (text[: match.start()] + text[match.end() :]).strip()
     if not body:
-        raise ValidationError("The letter has a title but no text.")
+        raise ValidationError(gettext("The letter has a title but no text."))
     return match.group(1).strip(), body
 
 
@@ -58,9 +59,15 @@ def _new_version(letter: Letter, language: str, current, title: str, body: str) 
 def _check_language(letter: Letter, language: str) -> None:
     if language not in dict(settings.LANGUAGES):
         choices = ", ".join(code for code, _name in settings.LANGUAGES)
-        raise ValidationError(f"Unknown language {language!r}: use one of {choices} (settings.LANGUAGES).")
+        raise ValidationError(
+            gettext("Unknown language %(language)r: use one of %(choices)s (settings.LANGUAGES).")
+            % {"language": language, "choices": choices}
+        )
     if language == letter.language:
-        raise ValidationError(f"The letter itself is in {language!r}: a translation is in another language.")
+        raise ValidationError(
+            gettext("The letter itself is in %(language)r: a translation is in another language.")
+            % {"language": language}
+        )
 
 
 @transaction.atomic
@@ -88,7 +95,7 @@ def letter_translation_load(*, slug: str, language: str, text: str) -> tuple[Let
     title, body = letter_parse_markdown(text)
     letter = Letter.objects.filter(slug=slug).first()
     if letter is None:
-        raise ValidationError(f"There is no letter {slug!r}: load the original text first.")
+        raise ValidationError(gettext("There is no letter %(slug)r: load the original text first.") % {"slug": slug})
     translation = LetterTranslation.objects.select_for_update().filter(
         letter=letter, language=language
     ).first() or LetterTranslation(letter=letter, language=language)
