@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from freefable.ratelimits import client_ip
 
@@ -125,10 +126,10 @@ def moderator_required(view):
             if not passed_two_factor(request):
                 # Logged in some other way than allauth's two-step login (an old admin session,
                 # a password-only backend): ask for the code before anything else.
-                messages.info(request, "Enter a code from your authenticator app to continue.")
+                messages.info(request, _("Enter a code from your authenticator app to continue."))
                 return redirect_to_login(request.get_full_path(), login_url=reverse("mfa_reauthenticate"))
         elif settings.MODERATORS_REQUIRE_MFA:
-            messages.info(request, "Set up two-factor authentication to open the moderation queue.")
+            messages.info(request, _("Set up two-factor authentication to open the moderation queue."))
             return redirect("mfa_activate_totp")
         return view(request, *args, **kwargs)
 

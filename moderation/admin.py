@@ -6,6 +6,8 @@ import nothing from signatures), so the admin with the actions is registered her
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from letter.admin import LetterAdmin
 from letter.models import Invitation, Letter, LetterStateChange, PressPreview
@@ -24,7 +26,8 @@ def _state_action(state: str, label: str):
                 modeladmin.message_user(request, f"{letter}: {' '.join(exc.messages)}", messages.ERROR)
             else:
                 if changed:
-                    modeladmin.message_user(request, f"{letter}: now {State(state).label.lower()}.")
+                    text = gettext("%(letter)s: now %(state)s.")
+                    modeladmin.message_user(request, text % {"letter": letter, "state": State(state).label.lower()})
 
     action.__name__ = f"make_{state}"
     return admin.action(description=label)(action)
@@ -32,10 +35,10 @@ def _state_action(state: str, label: str):
 
 class LaunchLetterAdmin(LetterAdmin):
     actions = [
-        _state_action(State.COLLECTING, "Start collecting by invitation"),
-        _state_action(State.LIVE, "Make live"),
-        _state_action(State.CLOSED, "Close"),
-        _state_action(State.DRAFT, "Back to draft"),
+        _state_action(State.COLLECTING, _("Start collecting by invitation")),
+        _state_action(State.LIVE, _("Make live")),
+        _state_action(State.CLOSED, _("Close")),
+        _state_action(State.DRAFT, _("Back to draft")),
     ]
 
 
@@ -51,9 +54,9 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["link", "uses", "revoked_at", "created_by", "created_at"]
     actions = ["revoke"]
 
-    @admin.display(description="Link")
+    @admin.display(description=_("Link"))
     def link(self, obj):
-        return obj.get_absolute_url() if obj.pk else "(made when saved)"
+        return obj.get_absolute_url() if obj.pk else gettext("(made when saved)")
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "letter"] if obj else self.readonly_fields
@@ -65,13 +68,14 @@ class InvitationAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Revoke the selected links")
+    @admin.action(description=_("Revoke the selected links"))
     def revoke(self, request, queryset):
         revoked = sum(
             launch.invitation_revoke(invitation_id=pk, actor=request.user)
             for pk in queryset.values_list("pk", flat=True)
         )
-        self.message_user(request, f"{revoked} link(s) revoked.")
+        text = ngettext("%(count)s link(s) revoked.", "%(count)s link(s) revoked.", revoked)
+        self.message_user(request, text % {"count": revoked})
 
 
 @admin.register(PressPreview)
@@ -81,9 +85,9 @@ class PressPreviewAdmin(admin.ModelAdmin):
     fields = ["letter", "label", "expires_at", "link", "created_by", "created_at"]
     readonly_fields = ["link", "created_by", "created_at"]
 
-    @admin.display(description="Link")
+    @admin.display(description=_("Link"))
     def link(self, obj):
-        return obj.get_absolute_url() if obj.pk else "(made when saved)"
+        return obj.get_absolute_url() if obj.pk else gettext("(made when saved)")
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -3,7 +3,7 @@
 import json
 from types import SimpleNamespace
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from signatures.exports import csv_lines, csv_response
 from signatures.models import ModerationEvent
@@ -16,7 +16,10 @@ from .templatetags.audit import audit_changes
 def audit_csv(request):
     """Every decision, oldest first: when, which moderator (their email; "signer" for the
     signer's own actions), what, on whose signature (the name; erased after a withdrawal), what
-    changed in words, and the raw before/after for scripts."""
+    changed in words, and the raw before/after for scripts.
+
+    Always in English, whatever the moderator's language: the headers and values are data that
+    scripts read, and the "changes" sentences stay in the language of the headers."""
     header = ["when", "moderator", "action", "signature", "letter", "before", "after", "note", "bulk"]
     header += ["signatory", "changes"]  # added after the first columns, which scripts may read by place
     events = (
@@ -51,4 +54,10 @@ def audit_csv(request):
         )
         for when, actor, action, public_id, slug, before, after, note, bulk, name in events
     )
-    return csv_response(f"moderation-audit-{timezone.now():%Y-%m-%d}.csv", csv_lines(header, rows))
+    return csv_response(f"moderation-audit-{timezone.now():%Y-%m-%d}.csv", csv_lines(header, _in_english(rows)))
+
+
+def _in_english(rows):
+    """The rows, made (they are made lazily, as the download streams) with English active."""
+    with translation.override("en"):
+        yield from rows

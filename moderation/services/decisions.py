@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from signatures.models import ModerationEvent, OutgoingEmail, Signature, WatchlistEntry
 from signatures.selectors.cache import public_list_changed
@@ -62,7 +63,9 @@ def signature_approve(*, signature_id: int, moderator, note: str = "") -> tuple[
         if signature.status not in APPROVABLE:
             return signature, False
         if not note and signature_is_watchlisted(signature):
-            raise ValidationError("This name is on the watchlist. Say how you checked that it is really this person.")
+            raise ValidationError(
+                _("This name is on the watchlist. Say how you checked that it is really this person.")
+            )
         before = {"status": signature.status, "verification": signature.verification}
         signature.status = Status.APPROVED
         signature.approved_at = timezone.now()
@@ -167,7 +170,7 @@ def signatures_bulk_decide(*, moderator, action: str, ids=None, matching=None, r
     filter and search: the first BULK_MAX of it are decided, read in the database rather than
     sent back as ids."""
     if action not in BULK_ACTIONS:
-        raise ValidationError(f"Unknown action: {action}")
+        raise ValidationError(_("Unknown action: %(action)s") % {"action": action})
     if matching is not None:
         ids = list(matching.values_list("pk", flat=True)[:BULK_MAX])
     ids = list(dict.fromkeys(int(i) for i in ids))[:BULK_MAX]

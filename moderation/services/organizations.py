@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from signatures import domains
 from signatures.models import ModerationEvent, Organization, OrganizationDomain, Signature
@@ -50,11 +51,16 @@ def organization_find(*, name: str) -> Organization | None:
 def _check_domain(domain: str) -> str:
     domain = domains.normalize_domain(domain)
     if not domain or "." not in domain or any(not label for label in domain.split(".")):
-        raise ValidationError("Enter a domain, like example.org.")
+        raise ValidationError(gettext("Enter a domain, like example.org."))
     if not domains.registrable_domain(domain):
-        raise ValidationError(f"{domain} is a public suffix that many owners share, not one organization's domain.")
+        raise ValidationError(
+            gettext("%(domain)s is a public suffix that many owners share, not one organization's domain.")
+            % {"domain": domain}
+        )
     if domains.is_free_mail(f"x@{domain}") or domains.is_disposable(f"x@{domain}"):
-        raise ValidationError(f"Anyone can get an address at {domain}: it cannot confirm an affiliation.")
+        raise ValidationError(
+            gettext("Anyone can get an address at %(domain)s: it cannot confirm an affiliation.") % {"domain": domain}
+        )
     return domain
 
 
@@ -69,11 +75,13 @@ def organization_domain_confirm(*, moderator, organization_name: str, domain: st
     name = clean_name_text(organization_name)[: Signature.ORGANIZATION_MAX]
     evidence = evidence.strip()
     if not organization_key(name):
-        raise ValidationError("Enter the organization's name.")
+        raise ValidationError(gettext("Enter the organization's name."))
     if not evidence:
-        raise ValidationError("Say how you checked that this domain is the organization's.")
+        raise ValidationError(gettext("Say how you checked that this domain is the organization's."))
     if len(evidence) > EVIDENCE_MAX:
-        raise ValidationError(f"Please keep the evidence to {EVIDENCE_MAX} characters.")
+        raise ValidationError(
+            gettext("Please keep the evidence to %(limit_value)d characters.") % {"limit_value": EVIDENCE_MAX}
+        )
     domain = _check_domain(domain)
     with transaction.atomic():
         existing = OrganizationDomain.objects.select_for_update().select_related("organization").filter(domain=domain)
@@ -81,10 +89,11 @@ def organization_domain_confirm(*, moderator, organization_name: str, domain: st
         organization = organization_find(name=name)
         if existing is not None:
             if organization is None or existing.organization_id != organization.pk:
-                raise ValidationError(
-                    f"{domain} is already confirmed for {existing.organization.name}. "
+                text = gettext(
+                    "%(domain)s is already confirmed for %(organization)s. "
                     "If this is the same organization, add the name as an alias there."
                 )
+                raise ValidationError(text % {"domain": domain, "organization": existing.organization.name})
             return DomainConfirmation(organization=organization, confirmed=existing, created=False)
         if organization is None:
             organization, _ = Organization.objects.get_or_create(name=name)

@@ -12,6 +12,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from signatures.models import ModerationEvent, Signature
 from signatures.selectors.cache import public_list_changed
@@ -37,9 +38,9 @@ def signature_reject_undo(*, event_id: int, moderator) -> tuple[Signature, bool]
     with transaction.atomic():
         event = ModerationEvent.objects.filter(pk=event_id, action=Action.REJECT, actor=moderator).first()
         if event is None:
-            raise ValidationError("There is no reject of yours to undo here.")
+            raise ValidationError(_("There is no reject of yours to undo here."))
         if timezone.now() > reject_undo_deadline(event):
-            raise ValidationError("It is too late to undo that reject: approve the signature instead.")
+            raise ValidationError(_("It is too late to undo that reject: approve the signature instead."))
         signature = Signature.objects.select_for_update().get(pk=event.signature_id)
         later = signature.events.filter(pk__gt=event.pk).exists()
         previous = event.before.get("status")

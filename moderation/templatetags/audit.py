@@ -6,17 +6,19 @@ showing the raw dicts. Unknown keys still appear, by their name, so nothing reco
 """
 
 from django import template
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from signatures.models import Signature
 
 register = template.Library()
 
 FIELDS = {
-    "status": ("Status", dict(Signature.Status.choices)),
-    "verification": ("Verification", dict(Signature.Verification.choices)),
-    "featured": ("Featured", {True: "yes", False: "no"}),
-    "title": ("Title", None),
-    "organization": ("Organization", None),
+    "status": (_("Status"), dict(Signature.Status.choices)),
+    "verification": (_("Verification"), dict(Signature.Verification.choices)),
+    "featured": (_("Featured"), {True: pgettext_lazy("featured", "yes"), False: pgettext_lazy("featured", "no")}),
+    "title": (_("Title"), None),
+    "organization": (_("Organization"), None),
 }
 
 
@@ -25,8 +27,9 @@ def _value(key: str, value) -> str:
     if labels is not None and value in labels:
         return labels[value]
     if value in ("", None):
-        return "(empty)"
-    return f"“{value}”" if isinstance(value, str) else str(value)
+        return gettext("(empty)")
+    # Translators: a value a moderator changed (a title, an organization), quoted.
+    return gettext("“%(value)s”") % {"value": value} if isinstance(value, str) else str(value)
 
 
 @register.filter
@@ -34,7 +37,7 @@ def audit_changes(event) -> list[str]:
     """One sentence per field the event changed, in a stable order: status first."""
     before, after = event.before or {}, event.after or {}
     if before.get("erased") or after.get("erased"):
-        return ["The signer's personal details were erased when they withdrew."]
+        return [gettext("The signer's personal details were erased when they withdrew.")]
     keys = [k for k in FIELDS if k in before or k in after]
     keys += sorted(k for k in {*before, *after} if k not in FIELDS)
     sentences = []
@@ -44,9 +47,14 @@ def audit_changes(event) -> list[str]:
             continue
         label = FIELDS.get(key, (key.replace("_", " ").capitalize(), None))[0]
         if key not in before:
-            sentences.append(f"{label} set to {_value(key, new)}.")
+            text = gettext("%(field)s set to %(value)s.") % {"field": label, "value": _value(key, new)}
         else:
-            sentences.append(f"{label}: {_value(key, old)} → {_value(key, new)}.")
+            text = gettext("%(field)s: %(before)s → %(after)s.") % {
+                "field": label,
+                "before": _value(key, old),
+                "after": _value(key, new),
+            }
+        sentences.append(text)
     return sentences
 
 
@@ -56,7 +64,7 @@ def audit_actor(event) -> str:
     if event.actor_email:
         return event.actor_email
     if event.action == "withdraw" or (event.action == "edit" and event.actor_id is None):
-        return "The signer"  # withdrawn, or corrected on "your signature"
+        return gettext("The signer")  # withdrawn, or corrected on "your signature"
     if event.action == "import":
-        return "An import from the command line"
-    return "Unknown (account deleted)"
+        return gettext("An import from the command line")
+    return gettext("Unknown (account deleted)")
