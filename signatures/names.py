@@ -137,12 +137,22 @@ _HONORIFIC_KEYS = frozenset(key for word in HONORIFICS for key in _word_keys(wor
 NAME_KEY_MAX = 100
 
 
+# ASCII text goes through `_word_keys` a character at a time: nothing in it is invisible or
+# changed by NFKC, and each character's case-blind skeleton is ASCII again (checked here), so a
+# table of the 128 answers gives the same words without the Unicode machinery.
+_ASCII_KEYS = {cp: _fold(_case_blind_skeleton(chr(cp))) for cp in range(128)}
+if not all(key.isascii() for key in _ASCII_KEYS.values()):  # new confusables data: no shortcut
+    _ASCII_KEYS = None
+
+
 @lru_cache(maxsize=50_000)
 def _token_keys(token: str) -> tuple[str, ...]:
     """The word keys of one run of text without white space. Every step of `_word_keys` works
     within such a run (white space neither composes with a neighbour nor takes part in a
     joiner's context, and becomes a word break), so a name's words are its runs' words; first
     names and surnames repeat, and an import of thousands of names computes each once."""
+    if _ASCII_KEYS is not None and token.isascii():
+        return tuple(token.translate(_ASCII_KEYS).split())
     return tuple(_word_keys(token))
 
 
