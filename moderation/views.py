@@ -82,10 +82,21 @@ _PLACEHOLDER = 918273645
 
 
 def _for_display(rows):
-    """Each row with its links and its times as the page shows them (UTC), made once here."""
+    """Each row with its links, the names of its buttons for screen readers, and its times as
+    the page shows them (UTC), made once here."""
     links = {name: reverse(f"moderation:{name}", args=[_PLACEHOLDER]) for name in ROW_LINKS}
+    # Translated once a page, filled in for each row (a {% blocktranslate %} per button and row
+    # cost the page a tenth of its time).
+    aria = {
+        "select": _("Select %(name)s"),
+        "approve": _("Approve %(name)s"),
+        "reject": _("Reject %(name)s"),
+        "feature": _("Feature %(name)s"),
+        "unfeature": _("Stop featuring %(name)s"),
+    }
     for s in rows:
         s.links = {name: link.replace(str(_PLACEHOLDER), str(s.pk)) for name, link in links.items()}
+        s.aria = {name: text % {"name": s.name} for name, text in aria.items()}
         s.created_display = s.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
         s.verified_display = s.verified_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if s.verified_at else "—"
     return rows
