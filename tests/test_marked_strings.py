@@ -13,10 +13,13 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import trans_real
 
+from freefable.views import ratelimited
 from letter.models import Letter
 from moderation.services.decisions import signature_approve
 from signatures.models import Signature
@@ -181,3 +184,32 @@ def test_launch_pages_are_all_translated_text(bracketed, client, moderator):
     launch.letter_set_state(letter=collecting, state=Letter.State.LIVE, actor=moderator)
     launch.letter_set_state(letter=collecting, state=Letter.State.CLOSED, actor=moderator)
     check(client.get(invitation.get_absolute_url()), *data)
+
+
+@pytest.mark.django_db
+def test_the_rarer_pages_are_all_translated_text(
+    bracketed, client, letter, settings, rf, django_capture_on_commit_callbacks, mailoutbox
+):
+    data = (letter.title, "Head Archivist")
+    sign = reverse("signatures:sign", args=[letter.slug])
+    settings.EMAIL_RESEND_COOLDOWN = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(sign, SIGNER)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(sign, {**SIGNER, "title": "Head Archivist"})  # new details: the first link is out of date
+    first = re.search(r"http://testserver(/confirm/\S+/)", mailoutbox[0].body).group(1)
+    changed = client.get(first)
+    assert changed.status_code == 409
+    check(changed, *data)
+    settings.CONFIRM_TOKEN_MAX_AGE = -1
+    latest = re.search(r"http://testserver(/confirm/\S+/)", mailoutbox[-1].body).group(1)
+    expired = client.get(latest)
+    assert expired.status_code == 410
+    check(expired, *data)
+
+    check(Client().get(reverse("signatures:check_email", args=[letter.slug])), *data)  # without the cookie
+    refused = client.post(sign, SIGNER, HTTP_SEC_FETCH_SITE="cross-site")
+    assert refused.status_code == 403
+    check(refused, *data)
+    check(ratelimited(rf.get("/")), *data)
+    check(render_to_string("500.html"), *data)
