@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from signatures.models import Signature
 from signatures.selectors.cache import stable_key
@@ -14,14 +14,23 @@ from signatures.selectors.public import clean_query
 Status = Signature.Status
 
 FILTERS = {
-    # name: (label, filter, ordering)
-    "awaiting": (_("Awaiting review"), Q(status=Status.VERIFIED), ("verified_at", "id")),
-    "approved": (_("Approved"), Q(status=Status.APPROVED), ("-approved_at", "-id")),
-    "rejected": (_("Rejected"), Q(status=Status.REJECTED), ("-rejected_at", "-id")),
-    "featured": (_("Featured"), Q(status=Status.APPROVED, featured=True), ("-approved_at", "-id")),
-    "suspicious": (_("Suspicious"), Q(status=Status.VERIFIED) & ~Q(suspicious_reasons=[]), ("verified_at", "id")),
-    "unconfirmed": (_("Unconfirmed"), Q(status=Status.PENDING), ("-created_at", "-id")),
-    "all": (_("All"), ~Q(status=Status.WITHDRAWN), ("-created_at", "-id")),
+    # name: (label, filter, ordering). The labels name groups of signatures (in Spanish, plural
+    # and feminine: "Aprobadas"), hence their own context.
+    "awaiting": (pgettext_lazy("queue filter", "Awaiting review"), Q(status=Status.VERIFIED), ("verified_at", "id")),
+    "approved": (pgettext_lazy("queue filter", "Approved"), Q(status=Status.APPROVED), ("-approved_at", "-id")),
+    "rejected": (pgettext_lazy("queue filter", "Rejected"), Q(status=Status.REJECTED), ("-rejected_at", "-id")),
+    "featured": (
+        pgettext_lazy("queue filter", "Featured"),
+        Q(status=Status.APPROVED, featured=True),
+        ("-approved_at", "-id"),
+    ),
+    "suspicious": (
+        pgettext_lazy("queue filter", "Suspicious"),
+        Q(status=Status.VERIFIED) & ~Q(suspicious_reasons=[]),
+        ("verified_at", "id"),
+    ),
+    "unconfirmed": (pgettext_lazy("queue filter", "Unconfirmed"), Q(status=Status.PENDING), ("-created_at", "-id")),
+    "all": (pgettext_lazy("queue filter", "All"), ~Q(status=Status.WITHDRAWN), ("-created_at", "-id")),
 }
 DEFAULT_FILTER = "awaiting"
 
