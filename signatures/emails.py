@@ -66,6 +66,8 @@ def _signature_email(kind: str, signature: Signature, update) -> EmailMultiAlter
     context = {
         "signature": signature,
         "letter": signature.letter,
+        # The title of the text they read: the translation's for a signer who read one.
+        "letter_title": signature.version.title,
         "confirm_days": settings.CONFIRM_TOKEN_MAX_AGE // 86400,
         **signature_links(signature),
     }

@@ -152,7 +152,7 @@ def outgoing_email_send(*, outgoing_id: int) -> str:
     with transaction.atomic():
         outgoing = (
             OutgoingEmail.objects.select_for_update(of=("self",))
-            .select_related("signature__letter", "update")
+            .select_related("signature__letter", "signature__version", "update")
             .filter(pk=outgoing_id)
             .first()
         )
