@@ -117,6 +117,11 @@ def test_a_signature_records_the_language_and_version_its_signer_read(client, le
     signature = Signature.objects.get()
     assert signature.language == "es"
     assert (signature.version.language, signature.version.number) == ("es", 1)
+    # The signer's own page says which text they signed.
+    from signatures.tokens import make_withdraw_token
+
+    own = reverse("launch:your_signature", args=[make_withdraw_token(signature.public_id)])
+    assert "Spanish, version 1" in page(client, own, "en")[1]
 
 
 @pytest.mark.django_db
@@ -227,3 +232,41 @@ def test_the_proxy_cache_keeps_a_copy_per_language_and_never_serves_a_switchers_
     status, headers, html = chooser.request(url)
     assert status == 200 and "Abrid las herramientas" in html and headers["X-Cache-Status"] == "BYPASS"
     assert letter.title in get("en")[1]
+
+
+def spanish_for(english: str) -> str:
+    from django.utils import translation
+
+    with translation.override("es"):
+        spanish = translation.gettext(english)
+    assert spanish != english, f"no Spanish for {english!r} in locale/es"
+    return spanish
+
+
+@pytest.mark.django_db
+def test_a_spanish_reader_gets_the_whole_page_in_spanish(client, letter, spanish):
+    _response, html = page(client, letter.get_absolute_url(), "es")
+    for english in ("Add your name", "Sign the letter", "Skip to content"):
+        assert spanish_for(english) in html and english not in html
+    # The form's own words, and Django's for a field left empty, after a failed POST.
+    response = sign(client, letter, "es", name="")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert spanish_for("Please enter your name.") in html and "Please enter your name." not in html
+    assert '<html lang="es">' in html and "Abrid las herramientas" in html
+
+
+@pytest.mark.django_db
+def test_a_spanish_signer_follows_the_whole_path_in_spanish(
+    client, letter, spanish, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign(client, letter, "es")
+    assert response.status_code == 303
+    _response, html = page(client, response["Location"], "es")
+    assert spanish_for("Check your email") in html
+    (message,) = mailoutbox
+    # In Spanish, naming the letter by the title they read.
+    subject = spanish_for('Confirm your signature on "%(title)s"') % {"title": "Abrid las herramientas"}
+    assert message.subject == subject
+    assert "Confirm" not in message.body and "Abrid las herramientas" in message.body
