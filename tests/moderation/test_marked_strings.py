@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django.utils.translation import trans_real
 
 from letter.models import Letter
 from signatures.models import WatchlistEntry
@@ -24,7 +25,7 @@ from signatures.services.signing import DISPOSABLE_REASON, VARIANT_REASON
 from tests.factories import ApprovedSignatureFactory, LetterFactory, RejectedSignatureFactory, VerifiedSignatureFactory
 from tests.signatures.test_transparency import TEST_KEY
 from tests.support.totp import totp
-from tests.test_marked_strings import bracketed, check  # noqa: F401 (bracketed: a fixture)
+from tests.test_marked_strings import Bracketed, bracketed, check  # noqa: F401 (bracketed: a fixture)
 
 PASSWORD = "a long password 123"
 EMAIL = "warden@example.org"
@@ -235,3 +236,22 @@ def test_the_watchlist_and_the_organizers_pages_are_all_translated_text(brackete
     check(after(client, f"{deliveries}record/", {}), *data)
     record = {"delivered_at": "2026-06-02T10:30", "recipient": "Ministry", "method": "By hand", "note": "Handed over"}
     check(after(client, f"{deliveries}record/", record), *data)
+
+
+@pytest.mark.django_db
+def test_the_audit_csv_stays_english_for_a_moderator_reading_another_language(mod_client_factory, monkeypatch):
+    """Its headers and values are data that scripts read; its sentences stay in their language.
+    Spanish is the bracketing pseudo-language here, English the real one."""
+    english = trans_real.translation
+    spanish = Bracketed()
+    monkeypatch.setattr(trans_real, "translation", lambda code: spanish if code == "es" else english(code))
+    client = mod_client_factory()
+    signature = VerifiedSignatureFactory(name="Vera Lantern", title="Chief Technology Officer", organization="")
+    client.post(f"/moderation/{signature.pk}/edit/", {"title": "Chief Technology Officer", "organization": "Acme Corp"})
+
+    page = client.get(f"/moderation/{signature.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "⟦Organization⟧: ⟦(empty)⟧ → ⟦“Acme Corp”⟧" in page  # the page is in the moderator's language
+    response = client.get("/moderation/audit.csv", HTTP_ACCEPT_LANGUAGE="es")
+    text = b"".join(response.streaming_content).decode()
+    assert "⟦" not in text
+    assert ",Vera Lantern,Organization: (empty) → “Acme Corp”." in text
