@@ -85,6 +85,29 @@ def test_on_postgresql_a_second_thread_writes_while_the_next_batch_is_checked(po
     assert (again.added, again.skipped) == (0, 3499)
     assert LogLeaf.objects.filter(letter=letter).count() == 3498
 
+    # Batches written side by side still reach the public list, and the log, in file order.
+    names = [name for _id, name, *_ in export_rows(letter=letter)]
+    expected = [row["name"] for i, row in enumerate(rows) if i not in (10, 2500)]
+    assert names == expected
+    logged = LogLeaf.objects.filter(letter=letter).order_by("index").values_list("data", flat=True)
+    assert list(logged) == [csv_row(row) for row in export_rows(letter=letter)]
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_someone_signing_with_an_email_meanwhile_leaves_that_row_out(postgres, letter, monkeypatch):
+    # Between the lookup of emails already on the letter and the INSERT, a signer signs with
+    # one of them: the constraint refuses the INSERT, and it runs again leaving that row out.
+    ApprovedSignatureFactory(letter=letter, email="person1@launch.example")
+    monkeypatch.setattr(imports, "_emails_on_letter", lambda cursor, letter_id, emails: set())
+    report = imports.signatures_import(letter=letter, rows=launch_rows(3))
+    assert (report.added, report.skipped) == (2, 1)
+    assert Signature.objects.filter(email_normalized="person1@launch.example").count() == 1
+    assert ModerationEvent.objects.filter(action="import").count() == 2
+    leaves = set(LogLeaf.objects.filter(letter=letter).values_list("data", flat=True))
+    imported = {csv_row(row) for row in export_rows(letter=letter) if row[6] == "launch"}
+    assert len(imported) == 2 and leaves == imported
+
 
 @pytest.mark.django_db
 def test_the_command_reads_a_file_in_batches(tmp_path, letter, monkeypatch):
