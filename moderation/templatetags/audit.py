@@ -17,7 +17,7 @@ FIELDS = {
     "status": (_("Status"), dict(Signature.Status.choices)),
     "verification": (_("Verification"), dict(Signature.Verification.choices)),
     "featured": (_("Featured"), {True: pgettext_lazy("featured", "yes"), False: pgettext_lazy("featured", "no")}),
-    "title": (_("Title"), None),
+    "title": (pgettext_lazy("job title", "Title"), None),
     "organization": (_("Organization"), None),
 }
 
