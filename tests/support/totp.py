@@ -10,6 +10,10 @@ import time
 
 def totp(secret: str, at: float | None = None) -> str:
     """The RFC 6238 code for a base32 secret (SHA-1, 6 digits, 30 s steps) at a moment (now)."""
+    if at is None and time.time() % 30 > 29:
+        # The code of a step about to end could reach the server in the next step, where it is
+        # wrong (the site allows no drift): wait for the next step instead.
+        time.sleep(30.05 - time.time() % 30)
     counter = int((at or time.time()) // 30)
     digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
