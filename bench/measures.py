@@ -27,15 +27,26 @@ def record_bodies(folder) -> None:
         (folder / name).write_bytes(body)
 
 
-def pages() -> dict:
-    return {"letter page": wrk("letter page", SITE + "/"), "count.json": wrk("count.json", SITE + COUNT)}
+# Each public page and its ceiling: (name, url), (ceiling's name, url).
+PAGES = [
+    (("letter page", SITE + "/"), ("bare view, letter page bytes", BARE + "/")),
+    (("count.json", SITE + COUNT), ("bare view, count.json bytes", BARE + COUNT)),
+]
+ROUNDS = 2
 
 
-def bare_pages() -> dict:
-    return {
-        "bare view, letter page bytes": wrk("bare letter page", BARE + "/"),
-        "bare view, count.json bytes": wrk("bare count.json", BARE + COUNT),
-    }
+def pages_beside_ceilings() -> dict:
+    """Each page and its bare ceiling in turns, ROUNDS times, keeping each one's best round: a
+    burst of load from elsewhere on the machine (autovacuum after the seeding, another process)
+    then lowers one round of both rather than one side of a ratio."""
+    best = {}
+    for _ in range(ROUNDS):
+        for pair in PAGES:
+            for name, url in pair:
+                result = wrk(name, url)
+                if name not in best or result["rps"] > best[name]["rps"]:
+                    best[name] = result
+    return best
 
 
 def proxied() -> dict:

@@ -42,7 +42,8 @@ def main() -> int:
     results, scaling = {}, {}
     with servers.site(WORKERS):
         measures.record_bodies(WORK / "bare")
-        results |= measures.pages()
+        with servers.bare(WORKERS, WORK / "bare"):  # idle while the site is measured, and back
+            results |= measures.pages_beside_ceilings()
         with servers.nginx():
             results |= measures.proxied()
             results |= measures.search()
@@ -51,8 +52,6 @@ def main() -> int:
             results |= measures.csv_build()
             results |= measures.during_downloads()
             results |= measures.sign()
-    with servers.bare(WORKERS, WORK / "bare"):
-        results |= measures.bare_pages()
     for workers in SCALE_WORKERS:
         scaling[workers] = measures.scaling(workers)
     results |= measures.import_rows()
