@@ -42,6 +42,7 @@ migrate: $(STAMP)
 run: $(STAMP)  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-process, mail on the terminal
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_letter demo/letter.md --slug defenders --primary
+	$(PY) manage.py load_letter demo/letter.es.md --slug defenders --language es
 	$(PY) manage.py seed_demo
 	@# No beat here: letters scheduled to go live are published, and update emails queued, by
 	@# these loops, stopped with the server.
