@@ -58,7 +58,9 @@ def _attach_translations(letter: Letter) -> Letter:
     """Keep the current version of each translation on the letter (cached with it), so choosing
     a reader's text costs no query."""
     translations = LetterTranslation.objects.filter(letter=letter, current_version__isnull=False)
-    letter.translated_versions = {t.language: t.current_version for t in translations.select_related("current_version")}
+    translations = list(translations.select_related("current_version"))
+    letter.translated_versions = {t.language: t.current_version for t in translations}
+    letter.translated_summaries = {t.language: t.summary for t in translations}
     return letter
 
 
@@ -70,6 +72,15 @@ def letter_version_for(letter: Letter, language: str) -> LetterVersion:
     if not hasattr(letter, "translated_versions"):
         _attach_translations(letter)
     return letter.translated_versions.get(language) or letter.current_version
+
+
+def letter_summary_for(letter: Letter, language: str) -> str:
+    """The link-preview summary a reader of `language` gets: the translation's, else the letter's."""
+    if language == letter.language:
+        return letter.summary
+    if not hasattr(letter, "translated_summaries"):
+        _attach_translations(letter)
+    return letter.translated_summaries.get(language) or letter.summary
 
 
 def letter_version_read(letter: Letter, version_id, language: str) -> LetterVersion:

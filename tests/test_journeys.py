@@ -116,8 +116,9 @@ def journey(browser, tmp_path, live_server):
     """Open a tab of the given size; axe-core is injected into every page it loads (an init script
     is not subject to the page's CSP, so the policy stays exactly what visitors get)."""
 
-    def open_tab(viewport, name):
-        context = browser.new_context(viewport=viewport, base_url=live_server.url)
+    def open_tab(viewport, name, locale=None):
+        # `locale` also sets the browser's Accept-Language, as a phone set to that language does.
+        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale=locale)
         context.add_init_script(script=AXE.read_text())
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
         shots = tmp_path / name
@@ -200,6 +201,54 @@ def test_a_signer_on_a_phone_reads_signs_fixes_an_error_confirms_and_shares(jour
     status.filter(has_text="Link copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == letter_url
     j.check("confirmed", readme="phone-confirmed.png")
+
+
+def test_a_spanish_reader_on_a_phone_reads_signs_and_confirms_in_spanish(journey, live_server, mailoutbox, settings):
+    from django.utils import translation
+
+    settings.SITE_URL = live_server.url
+    letter = demo_letter()
+    spanish_text = ROOT / "demo" / "letter.es.md"
+    call_command("load_letter", str(spanish_text), "--slug", letter.slug, "--language", "es", stdout=io.StringIO())
+    spanish_title = spanish_text.read_text().partition("\n")[0].removeprefix("# ")
+    with translation.override("es"):
+        words = {english: translation.gettext(english) for english in ("Sign the letter", "Check your email")}
+        words["Confirm my signature"] = translation.gettext("Confirm my signature")
+    assert all(spanish != english for english, spanish in words.items()), "locale/es lacks these words"
+
+    j = journey(PHONE, "spanish", locale="es-ES")
+    page = j.page
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("heading", level=1).inner_text() == spanish_title
+    j.check("letter-es", readme="phone-letter-es.png")
+
+    page.fill("#id_name", "Lucía Navegador")
+    page.fill("#id_email", "lucia@example.org")
+    page.get_by_role("button", name=words["Sign the letter"]).click()
+    page.wait_for_url("**/check-your-email/")
+    assert page.get_by_role("heading", name=words["Check your email"]).is_visible()
+    j.check("check-email-es")
+
+    message = mailoutbox[-1]
+    assert message.extra_headers["Content-Language"] == "es" and spanish_title in message.subject
+    page.goto(re.search(r"(http://\S+/confirm/\S+/)", message.body).group(1))
+    j.check("confirm-es")
+    page.get_by_role("button", name=words["Confirm my signature"]).click()
+    page.wait_for_url("**/confirmed/")
+    j.check("confirmed-es")
+    signature = Signature.objects.get(letter=letter, email_normalized="lucia@example.org")
+    assert (signature.status, signature.language, signature.version.language) == (Signature.Status.VERIFIED, "es", "es")
+
+    # The switcher at the top: back to English, and the choice stays on the next page.
+    page.goto("/")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == letter.title
+    j.check("letter-en-by-switcher")
+    page.goto(letter.get_absolute_url() + "signatures/")
+    assert page.locator("html").get_attribute("lang") == "en"
 
 
 def test_a_keyboard_user_reaches_the_form_in_a_few_key_presses(journey, live_server):

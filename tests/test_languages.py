@@ -48,6 +48,13 @@ def test_accept_language_chooses_the_pages_language_and_the_letters_translation(
 
     _response, html = page(client, letter.get_absolute_url(), "es")  # the cached Spanish copy
     assert "Abrid las herramientas" in html
+    assert '<meta name="description" content="Pedimos acceso a los modelos.">' in html
+
+    # The other pages name the letter by its Spanish title too.
+    _response, html = page(client, reverse("signatures:list", args=[letter.slug]), "es")
+    assert "Abrid las herramientas" in html and letter.title not in html
+    _response, html = page(client, reverse("signatures:list", args=[letter.slug]), "en")
+    assert letter.title in html and "Abrid las herramientas" not in html
 
 
 @pytest.mark.django_db
