@@ -36,6 +36,8 @@ Status = Signature.Status
 COLUMNS = ("name", "email", "title", "organization", "link")
 BATCH = 5000
 WRITERS = 2  # batches written at once on PostgreSQL
+_EXPERIMENT_PENDING = 0
+_GIN = ["sig_name_trgm", "sig_organization_trgm", "sig_email_trgm", "sig_public_search_idx"]
 # Columns that differ from row to row; every other column is the same for the whole batch.
 PER_ROW = ("public_id", "name", "name_key", "email", "email_normalized", "email_base", "title", "organization", "link")
 
@@ -187,7 +189,14 @@ def _write_batch(letter: Letter, version, signer_rows: list[dict], actor, now, p
     event = _event(Signature(), actor, ModerationEvent.Action.IMPORT, {}, {"status": Status.APPROVED}, "launch list")
     insert = _insert_copy if connection.vendor == "postgresql" else _insert_orm
     with transaction.atomic():
+        if _EXPERIMENT_PENDING and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+                cursor.execute("SET LOCAL work_mem = '64MB'")
         added = insert(signer_rows, template, event)
+        if _EXPERIMENT_PENDING and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT gin_clean_pending_list(i) FROM unnest(%s::regclass[]) i", [_GIN])
         if previous is not None:
             previous.result()  # raises if that batch failed: this one is rolled back too
         # In the batch's transaction, so what is public is logged. The rows are the public rows
@@ -263,10 +272,10 @@ def _insert_copy(signer_rows: list[dict], template: Signature, event: Moderation
         return (
             f"WITH added AS (INSERT INTO {signature_table} ({', '.join(columns + constant_columns)}) "  # noqa: S608
             f"SELECT {', '.join(PER_ROW)}, {placeholders} FROM import_rows ORDER BY line "
-            f"{on_conflict} RETURNING id, public_id, created_at), "
+            f"{on_conflict} RETURNING id, public_id), "
             f"events AS (INSERT INTO {event_table} ({quote('signature_id')}, {', '.join(event_columns)}) "
             f"SELECT id, {event_placeholders} FROM added ORDER BY id) "
-            "SELECT id, public_id, created_at FROM added ORDER BY id"
+            "SELECT id, public_id FROM added ORDER BY id"
         )
 
     with connection.cursor() as cursor:
@@ -287,11 +296,12 @@ def _insert_copy(signer_rows: list[dict], template: Signature, event: Moderation
         try:
             with transaction.atomic():
                 cursor.execute(statement(""), [*constants, *event_values])
-                return cursor.fetchall()
-        except IntegrityError:
-            pass  # signed meanwhile
-        cursor.execute(statement("ON CONFLICT DO NOTHING"), [*constants, *event_values])
-        return cursor.fetchall()
+                added = cursor.fetchall()
+        except IntegrityError:  # signed meanwhile
+            cursor.execute(statement("ON CONFLICT DO NOTHING"), [*constants, *event_values])
+            added = cursor.fetchall()
+    # One creation time for the batch (set on the template by _values): not read back per row.
+    return [(pk, public_id, template.created_at) for pk, public_id in added]
 
 
 def _emails_on_letter(cursor, letter_id: int, emails: list[str]) -> set[str]:
