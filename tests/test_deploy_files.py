@@ -57,7 +57,7 @@ def test_the_proxy_overwrites_the_forwarded_address_and_caches_only_public_pages
     assert "proxy_cache_use_stale updating error timeout;" in directives
     assert "proxy_cache_lock on;" in directives
     # A session or a pending message keeps the request away from the cache, both ways.
-    assert 'map "$cookie_sessionid$cookie_messages" $freefable_private {' in directives
+    assert 'map "$cookie_sessionid$cookie_messages$cookie_django_language" $freefable_private {' in directives
     assert {"proxy_cache_bypass $freefable_private;", "proxy_no_cache $freefable_private;"} <= directives
     # What is cached, and for how long, is the app's Cache-Control alone.
     assert not any(d.startswith(("proxy_cache_valid", "proxy_ignore_headers")) for d in directives)
