@@ -72,7 +72,7 @@ class LetterTranslationForm(forms.ModelForm):
 
     class Meta:
         model = LetterTranslation
-        fields = ["letter", "language", "title", "summary", "body"]
+        fields = ["letter", "language", "title", "addressees", "summary", "body"]
 
     def clean(self):
         cleaned = super().clean()

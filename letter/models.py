@@ -101,6 +101,9 @@ class LetterTranslation(models.Model):
     letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="translations")
     language = models.CharField(max_length=10, help_text=_("A code from settings.LANGUAGES, e.g. es."))
     title = models.CharField(max_length=200)
+    addressees = models.CharField(
+        max_length=300, blank=True, help_text=_("Who the letter is addressed to, in this language.")
+    )
     summary = models.CharField(max_length=300, blank=True, help_text=_("One or two sentences for link previews."))
     body = models.TextField(help_text=_("Markdown. Saving changed text makes a new version in this language."))
     current_version = models.ForeignKey(

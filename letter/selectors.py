@@ -61,6 +61,7 @@ def _attach_translations(letter: Letter) -> Letter:
     translations = list(translations.select_related("current_version"))
     letter.translated_versions = {t.language: t.current_version for t in translations}
     letter.translated_summaries = {t.language: t.summary for t in translations}
+    letter.translated_addressees = {t.language: t.addressees for t in translations}
     return letter
 
 
@@ -81,6 +82,15 @@ def letter_summary_for(letter: Letter, language: str) -> str:
     if not hasattr(letter, "translated_summaries"):
         _attach_translations(letter)
     return letter.translated_summaries.get(language) or letter.summary
+
+
+def letter_addressees_for(letter: Letter, language: str) -> str:
+    """Whom the letter addresses, in words for a reader of `language` (the translation's if set)."""
+    if language == letter.language:
+        return letter.addressees
+    if not hasattr(letter, "translated_addressees"):
+        _attach_translations(letter)
+    return letter.translated_addressees.get(language) or letter.addressees
 
 
 def letter_version_read(letter: Letter, version_id, language: str) -> LetterVersion:

@@ -277,3 +277,17 @@ def test_a_spanish_signer_follows_the_whole_path_in_spanish(
     subject = spanish_for('Confirm your signature on "%(title)s"') % {"title": "Abrid las herramientas"}
     assert message.subject == subject
     assert "Confirm" not in message.body and "Abrid las herramientas" in message.body
+
+
+@pytest.mark.django_db
+def test_the_addressees_line_follows_the_translation(client, letter, spanish):
+    from letter.services import letter_translation_save
+
+    letter.addressees = "The regulators"
+    letter.save()
+    spanish.addressees = "A los reguladores"
+    letter_translation_save(translation=spanish)
+    _response, html = page(client, letter.get_absolute_url(), "es")
+    assert "A los reguladores" in html and "The regulators" not in html
+    _response, html = page(client, letter.get_absolute_url(), "en")
+    assert "The regulators" in html and "A los reguladores" not in html
