@@ -36,8 +36,6 @@ Status = Signature.Status
 COLUMNS = ("name", "email", "title", "organization", "link")
 BATCH = 5000
 WRITERS = 2  # batches written at once on PostgreSQL
-_EXPERIMENT_PENDING = 0
-_GIN = ["sig_name_trgm", "sig_organization_trgm", "sig_email_trgm", "sig_public_search_idx"]
 # Columns that differ from row to row; every other column is the same for the whole batch.
 PER_ROW = ("public_id", "name", "name_key", "email", "email_normalized", "email_base", "title", "organization", "link")
 
@@ -189,14 +187,7 @@ def _write_batch(letter: Letter, version, signer_rows: list[dict], actor, now, p
     event = _event(Signature(), actor, ModerationEvent.Action.IMPORT, {}, {"status": Status.APPROVED}, "launch list")
     insert = _insert_copy if connection.vendor == "postgresql" else _insert_orm
     with transaction.atomic():
-        if _EXPERIMENT_PENDING and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
-                cursor.execute("SET LOCAL work_mem = '64MB'")
         added = insert(signer_rows, template, event)
-        if _EXPERIMENT_PENDING and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT gin_clean_pending_list(i) FROM unnest(%s::regclass[]) i", [_GIN])
         if previous is not None:
             previous.result()  # raises if that batch failed: this one is rolled back too
         # In the batch's transaction, so what is public is logged. The rows are the public rows
