@@ -58,13 +58,18 @@ class RowChecker:
     def __init__(self):
         self.form = SignatureForm()
         self.seen = {}
+        # Each column's field clean() and the form's clean_<name>() (if any), looked up once.
+        self.cleaners = {
+            name: (self.form.fields[name].clean, getattr(self.form, f"clean_{name}", None)) for name in COLUMNS
+        }
 
     def _clean(self, name: str, value: str):
-        form = self.form
-        form.cleaned_data[name] = form.fields[name].clean(value)
-        if hasattr(form, f"clean_{name}"):
-            form.cleaned_data[name] = getattr(form, f"clean_{name}")()
-        return form.cleaned_data[name]
+        field_clean, form_clean = self.cleaners[name]
+        cleaned = self.form.cleaned_data
+        cleaned[name] = field_clean(value)
+        if form_clean is not None:
+            cleaned[name] = form_clean()
+        return cleaned[name]
 
     def __call__(self, row: dict) -> tuple[dict, str]:
         """(cleaned data, "") or ({}, the reasons, worded as the form words them)."""
