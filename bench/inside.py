@@ -9,7 +9,7 @@ import time
 from .config import IMPORT_ROWS, SLUG, WORK
 
 BARE_COPY = (
-    "COPY (SELECT s.public_id, s.name, s.title, s.organization, s.link, s.created_at, s.verification, v.number "
+    "COPY (SELECT s.public_id, s.name, s.title, s.organization, s.link, s.created_at, s.verification, v.number, v.language "
     "FROM signatures_signature s JOIN letter_letterversion v ON v.id = s.version_id "
     "WHERE s.letter_id = %s AND s.status = 'approved' ORDER BY s.approved_at, s.id) TO STDOUT (FORMAT csv)"
 )
