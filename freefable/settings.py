@@ -159,6 +159,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # restart) fails one request and is then replaced. Set CONN_HEALTH_CHECKS=1 to trade a round
     # trip per request for that.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+    # GIN indexes (search) take new entries into a pending list every search reads through:
+    # 256 kB keeps it short (signatures migration 0021). An import raises it for its own batches.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c gin_pending_list_limit=256".strip()
 # A read replica for the public pages' reads (signatures/selectors/public.py), when set. Writes,
 # moderation and a signer's own pages stay on the primary, which sees its own writes at once;
 # public pages may trail the primary by the replica's lag. Tests mirror it onto the primary.
