@@ -80,7 +80,6 @@ def erase_unconfirmed() -> int:
     return signing.signatures_erase_unconfirmed()
 
 
-
 @shared_task
 def refresh_downloads(letter_id: int | None = None) -> int:
     """Write the list's download files where the current list has none: for one letter (a

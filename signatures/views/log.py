@@ -105,7 +105,9 @@ def proof(request, slug):
         leaf = request.GET.get("leaf", "")
         if not HEX_HASH.fullmatch(leaf):
             raise BadRequest("'leaf' must be a leaf hash: 64 hexadecimal characters")
-        return log_reads.inclusion_proof(letter=letter, leaf_hash=bytes.fromhex(leaf), tree_size=_number(request, "size"))
+        return log_reads.inclusion_proof(
+            letter=letter, leaf_hash=bytes.fromhex(leaf), tree_size=_number(request, "size")
+        )
 
     return _answer(make, FOREVER)
 
