@@ -150,7 +150,8 @@ def resembles_organization(email: str, organization: str) -> bool:
 
 # A run of text that a mail client or a chat app would turn into a link: labels of letters,
 # digits and hyphens joined by dots (IDNA dots included), with no space inside.
-_HOSTLIKE = re.compile(r"[\w-]+(?:[.\u3002\uff0e\uff61][\w-]+)+")
+_DOT_CHARACTERS = ".\u3002\uff0e\uff61"
+_HOSTLIKE = re.compile(rf"[\w-]+(?:[{_DOT_CHARACTERS}][\w-]+)+")
 # "Dr.Who", "St.John": a title glued to a name is not a domain even when the name is a TLD.
 _ABBREVIATIONS = frozenset("dr prof mr mrs ms mx sir st mt ft jr sr gen col capt rev hon".split())
 
@@ -190,4 +191,6 @@ def looks_like_domain(text: str) -> bool:
     ("evil . tk", "evil[.]tk") is not a link and passes.
     """
     text = unicodedata.normalize("NFKC", text)
+    if not any(dot in text for dot in _DOT_CHARACTERS):  # no host name without a dot (most names)
+        return False
     return any(_is_domain(match.group()) for match in _HOSTLIKE.finditer(text))
