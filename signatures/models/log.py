@@ -26,7 +26,8 @@ class LogLeaf(models.Model):
         PUBLISHED = "published", _("Published or edited")
         REMOVED = "removed", _("Removed from the list")
 
-    letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="+")
+    # Indexed by the constraint and the indexes below, which start with it.
+    letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="+", db_index=False)
     index = models.BigIntegerField()
     leaf_hash = models.BinaryField(max_length=32)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -50,7 +51,7 @@ class LogNode(models.Model):
     index * 2**level. Written once when its last leaf is appended, never changed; any root or
     proof is a few dozen of these."""
 
-    letter = models.ForeignKey("letter.Letter", on_delete=models.CASCADE, related_name="+")
+    letter = models.ForeignKey("letter.Letter", on_delete=models.CASCADE, related_name="+", db_index=False)
     level = models.PositiveSmallIntegerField()
     index = models.BigIntegerField()
     hash = models.BinaryField(max_length=32)

@@ -53,8 +53,11 @@ class Signature(models.Model):
     ORGANIZATION_MAX = 150
     LINK_MAX = 300
 
-    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
-    letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="signatures")
+    # Unique by a constraint in Meta rather than unique=True, which on PostgreSQL also builds a
+    # second index for LIKE that nothing here asks for (and every insert would maintain).
+    public_id = models.CharField(max_length=16, default=new_public_id, editable=False)
+    # No index of its own: the indexes in Meta that start with the letter serve its lookups.
+    letter = models.ForeignKey("letter.Letter", on_delete=models.PROTECT, related_name="signatures", db_index=False)
     # The text the signer read (its language and number), and the language of the pages they
     # signed on: their emails come in it. They differ when a letter has no translation yet.
     version = models.ForeignKey("letter.LetterVersion", on_delete=models.PROTECT, related_name="signatures")
@@ -64,7 +67,7 @@ class Signature(models.Model):
     # The name folded for matching (names.name_key: case, accents, punctuation, honorifics, word
     # order, invisible characters, look-alike letters as TS #39 skeletons): finds duplicates like
     # "Doe, Jane" / "jane doe" and names on the watchlist, "F\u0430mous Person" included.
-    name_key = models.CharField(max_length=NAME_MAX, blank=True, db_index=True)
+    name_key = models.CharField(max_length=NAME_MAX, blank=True)  # indexed in Meta (no LIKE index)
     email = models.EmailField(max_length=EMAIL_MAX)
     # Lower-cased, NFKC-normalised email: one signature per value per letter.
     email_normalized = models.CharField(max_length=EMAIL_MAX)
@@ -95,7 +98,7 @@ class Signature(models.Model):
     # Moderation: who decided last, and what they noted (how a watchlisted name was checked,
     # why a signature was rejected).
     moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     moderation_note = models.TextField(blank=True)
 
@@ -111,6 +114,7 @@ class Signature(models.Model):
         ordering = ["-created_at"]
         permissions = [("moderate_signature", "Can review, approve, reject and feature signatures")]
         constraints = [
+            models.UniqueConstraint(fields=["public_id"], name="sig_public_id_unique"),
             # One live signature per email per letter. A withdrawn one is an erased tombstone,
             # so its owner may sign again.
             models.UniqueConstraint(
@@ -141,6 +145,9 @@ class Signature(models.Model):
             models.Index(fields=["status", "approved_at"], name="sig_approved_queue_idx"),
             models.Index(fields=["letter", "network_hash", "created_at"], name="sig_burst_idx"),
             models.Index(fields=["letter", "email_base"], name="sig_email_base_idx"),
+            models.Index(fields=["name_key"], name="sig_name_key_idx"),
+            # Only decided signatures have a moderator (not those imported or waiting).
+            models.Index(fields=["moderated_by"], condition=Q(moderated_by__isnull=False), name="sig_moderated_by_idx"),
         ]
 
     def __str__(self):
@@ -181,7 +188,7 @@ class ModerationEvent(models.Model):
 
     signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor_email = models.CharField(max_length=254, blank=True, help_text=_("Kept if the account is deleted."))
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -193,6 +200,8 @@ class ModerationEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Events of the signer and of imports have no actor: only moderators' are indexed.
+        indexes = [models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor_idx")]
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.signature_id} by {self.actor_email or 'signer'}"

@@ -146,3 +146,22 @@ def test_an_import_leaves_nothing_pending_in_the_search_indexes(postgres, letter
     with connection.cursor() as cursor:
         cursor.execute("SELECT gin_clean_pending_list(i) FROM unnest(%s::regclass[]) i", [gin])
         assert [pages for (pages,) in cursor.fetchall()] == [0, 0, 0, 0]  # nothing left to merge
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_the_tables_an_import_writes_keep_no_index_another_one_covers(postgres):
+    # Every row an import adds updates every index of these tables: none is there twice (a
+    # letter's rows are found by the indexes that start with the letter; no LIKE is asked of
+    # public ids or name keys), and rows without a moderator are in no index of moderators.
+    tables = ["signatures_signature", "signatures_moderationevent", "signatures_logleaf", "signatures_lognode"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        found = cursor.fetchall()
+    definitions = [definition for _table, definition in found]
+    assert [d for d in definitions if "pattern_ops" in d] == []
+    assert [d for d in definitions if d.endswith("(letter_id)")] == []
+    for column in ("moderated_by_id", "actor_id"):
+        on_column = [d for d in definitions if f"({column})" in d]
+        assert on_column and all(d.endswith(f"WHERE ({column} IS NOT NULL)") for d in on_column)
+    assert any("UNIQUE" in d and d.endswith("(public_id)") for d in definitions)
