@@ -27,7 +27,7 @@ from signatures.exports import PUBLIC_VALUES, public_row
 from signatures.forms import SignatureForm
 from signatures.models import ModerationEvent, Signature
 from signatures.selectors.cache import public_list_changed
-from signatures.services.log import log_append
+from signatures.services.log import leaf_hashes, log_append, published_leaves
 from signatures.services.signing import signer_fields
 
 from .decisions import _event
@@ -35,7 +35,7 @@ from .decisions import _event
 Status = Signature.Status
 COLUMNS = ("name", "email", "title", "organization", "link")
 BATCH = 5000
-WRITERS = 2  # batches written at once on PostgreSQL
+WRITERS = 3  # batches written at once on PostgreSQL
 # Columns that differ from row to row; every other column is the same for the whole batch.
 PER_ROW = ("public_id", "name", "name_key", "email", "email_normalized", "email_base", "title", "organization", "link")
 
@@ -204,16 +204,24 @@ def _write_batch(letter: Letter, version, signer_rows: list[dict], actor, now, g
                 # Back to the session's limit (inside a caller's transaction, a test, SET LOCAL
                 # would last until that transaction ends).
                 cursor.execute("SET LOCAL gin_pending_list_limit TO DEFAULT")
-        if previous is not None:
-            previous.result()  # raises if that batch failed: this one is rolled back too
         # In the batch's transaction, so what is public is logged. The rows are the public rows
         # `log.public_rows` would read back (in id order: one approval time), made from what
-        # was just written instead of read again.
+        # was just written instead of read again; their leaves and hashes are made, and the
+        # rows' foreign keys checked, before this batch waits for the one before it.
         by_public_id = {row["public_id"]: row for row in signer_rows}
-        log_append(
-            letter=letter,
-            rows=[_public_row(by_public_id[public_id], created_at, version) for _pk, public_id, created_at in added],
+        leaves = published_leaves(
+            [_public_row(by_public_id[public_id], created_at, version) for _pk, public_id, created_at in added]
         )
+        hashes = leaf_hashes(leaves)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Checks the foreign keys of the rows inserted so far now (Django's are checked at
+                # commit), then back to Django's default for what follows.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        if previous is not None:
+            previous.result()  # raises if that batch failed: this one is rolled back too
+        log_append(letter=letter, leaves=leaves, hashes=hashes)
         transaction.on_commit(partial(public_list_changed, letter.pk))
     return len(added), len(signer_rows) - len(added)
 

@@ -80,14 +80,16 @@ def _insert(letter: Letter, first: int, leaves, hashes, created) -> None:
                 copy.write_row((letter.pk, level, index, h))
 
 
-def _append(letter: Letter, leaves: list[tuple[str, str, str]]) -> int:
-    """Append (kind, public id, text) leaves; returns the new size. Locks the letter's head row
-    until the caller's transaction ends, so sizes and indexes never collide."""
+def _append(letter: Letter, leaves: list[tuple[str, str, str]], hashes: list[bytes] | None = None) -> int:
+    """Append (kind, public id, text) leaves (with their hashes, if the caller made them);
+    returns the new size. Locks the letter's head row until the caller's transaction ends, so
+    sizes and indexes never collide."""
     head = locked_head(letter)
     if not leaves:
         return head.size
     old = head.size
-    hashes = [tlog.leaf_hash(text.encode()) for _kind, _public_id, text in leaves]
+    if hashes is None:
+        hashes = leaf_hashes(leaves)
     frontier = node_lookup(letter, tlog.frontier(old), old)
     created = tlog.append_subtrees(old, frontier, hashes)
     _insert(letter, old, leaves, hashes, created)
@@ -96,11 +98,26 @@ def _append(letter: Letter, leaves: list[tuple[str, str, str]]) -> int:
     return head.size
 
 
+def leaf_hashes(leaves) -> list[bytes]:
+    return [tlog.leaf_hash(text.encode()) for _kind, _public_id, text in leaves]
+
+
+def published_leaves(rows) -> list[tuple[str, str, str]]:
+    """The (kind, public id, text) leaves of public rows just published or edited."""
+    return [(LogLeaf.Kind.PUBLISHED, row[0], leaf_text(row)) for row in rows]
+
+
 @transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
-def log_append(*, letter: Letter, rows) -> int:
+def log_append(*, letter: Letter, rows=None, leaves=None, hashes=None) -> int:
     """Log public rows (from `public_rows`) that were just published or edited. Returns the
-    log's size. Call it inside the transaction that makes the change."""
-    return _append(letter, [(LogLeaf.Kind.PUBLISHED, row[0], leaf_text(row)) for row in rows])
+    log's size. Call it inside the transaction that makes the change.
+
+    A caller that waits for the log (the import: each batch after the one before) can make the
+    leaves and their hashes first (`published_leaves`, `leaf_hashes`: no database) and pass
+    them instead of `rows`, so that less happens while the log is locked."""
+    if leaves is None:
+        leaves = published_leaves(rows)
+    return _append(letter, leaves, hashes)
 
 
 @transaction.atomic(savepoint=False)
