@@ -57,7 +57,9 @@ GOALS = {
     "count.json": {"ratio_min": 0.6, "ceiling": "bare view, count.json bytes"},
     "letter page via proxy": {"ratio_min": 5.0, "ceiling": "letter page"},
     "sign (POST)": {"ratio_min": 0.6, "ceiling": "minimal sign"},
-    "import_signatures": {"rows_per_s_min": 10_000},
+    # The goal, in rows/s. Its ceiling (shown, not judged): the same rows COPYed
+    # straight into the signatures table with its indexes, two connections, nothing else.
+    "import_signatures": {"rows_per_s_min": 10_000, "ceiling": "bare COPY into the table"},
     "public search": {"p95_ms_max": 50},
     "moderation queue": {"p95_ms_max": 50},
     "page during downloads": {"ratio_max": 2.0, "ceiling": "page, idle"},
