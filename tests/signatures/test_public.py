@@ -120,7 +120,8 @@ def test_count_json_is_cheap_conditional_and_exact(
     letter, people = seeded
     url = f"/letters/{letter.slug}/count.json"
     response = client.get(url)
-    assert response.json()["count"] == 4
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"count", "as_of"} and response.json()["count"] == 4
     assert response.json()["as_of"].endswith("Z")
     with django_assert_max_num_queries(1):  # the letter; the count comes from the cache
         again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
