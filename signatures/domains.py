@@ -43,7 +43,8 @@ ORG_STOPWORDS = frozenset(
 )
 
 # Dots as IDNA reads them (RFC 3490, 3.1): a browser or mail client treats all four as ".".
-_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+_DOT_CHARACTERS = ".\u3002\uff0e\uff61"
+_DOTS = str.maketrans(dict.fromkeys(_DOT_CHARACTERS[1:], "."))
 
 
 @lru_cache(maxsize=4096)  # pure; a moderation page asks the same domains again and again
@@ -150,7 +151,6 @@ def resembles_organization(email: str, organization: str) -> bool:
 
 # A run of text that a mail client or a chat app would turn into a link: labels of letters,
 # digits and hyphens joined by dots (IDNA dots included), with no space inside.
-_DOT_CHARACTERS = ".\u3002\uff0e\uff61"
 _HOSTLIKE = re.compile(rf"[\w-]+(?:[{_DOT_CHARACTERS}][\w-]+)+")
 # "Dr.Who", "St.John": a title glued to a name is not a domain even when the name is a TLD.
 _ABBREVIATIONS = frozenset("dr prof mr mrs ms mx sir st mt ft jr sr gen col capt rev hon".split())

@@ -65,7 +65,7 @@ def _joiner_is_needed(text: str, i: int) -> bool:
 def strip_invisible(value: str) -> str:
     """`value` without default-ignorable and format characters (ZWNJ/ZWJ kept where a script
     needs them)."""
-    if value.isascii():  # no ASCII character is invisible (tests/test_names.py checks)
+    if value.isascii():  # no ASCII character is invisible (tests/signatures/test_fast_checks.py)
         return value
     if ZWNJ in value or ZWJ in value:
         value = "".join(ch for i, ch in enumerate(value) if ch not in (ZWNJ, ZWJ) or _joiner_is_needed(value, i))

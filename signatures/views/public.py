@@ -164,8 +164,8 @@ def count_json(request, slug):
     letter = letter_get_published(slug=slug)
     count = selectors.public_count(letter=letter)
     etag = quote_etag(f"{letter.pk}-{count}")
-    # Read from META (request.headers builds a dict of every header), and the JSON of two
-    # numbers written out: the busiest of the public URLs, it is served at its bare ceiling's pace.
+    # The busiest public URL: If-None-Match read from META (request.headers builds a dict of
+    # every header), and the JSON of two values written out rather than through an encoder.
     if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response = HttpResponseNotModified()
     else:
