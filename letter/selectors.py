@@ -59,38 +59,37 @@ def _attach_translations(letter: Letter) -> Letter:
     a reader's text costs no query."""
     translations = LetterTranslation.objects.filter(letter=letter, current_version__isnull=False)
     translations = list(translations.select_related("current_version"))
-    letter.translated_versions = {t.language: t.current_version for t in translations}
-    letter.translated_summaries = {t.language: t.summary for t in translations}
-    letter.translated_addressees = {t.language: t.addressees for t in translations}
+    letter.translated = {
+        field: {t.language: getattr(t, field) for t in translations}
+        for field in ("current_version", "summary", "addressees")
+    }
     return letter
+
+
+def _for_reader(letter: Letter, language: str, field: str, own):
+    """The translation's value of `field` for a reader of `language` if it has one, else the
+    letter's own (`own`)."""
+    if language == letter.language:
+        return own
+    if not hasattr(letter, "translated"):
+        _attach_translations(letter)
+    return letter.translated[field].get(language) or own
 
 
 def letter_version_for(letter: Letter, language: str) -> LetterVersion:
     """The text a reader of `language` reads: the translation's current version if there is
     one, else the letter's own."""
-    if language == letter.language:
-        return letter.current_version
-    if not hasattr(letter, "translated_versions"):
-        _attach_translations(letter)
-    return letter.translated_versions.get(language) or letter.current_version
+    return _for_reader(letter, language, "current_version", letter.current_version)
 
 
 def letter_summary_for(letter: Letter, language: str) -> str:
     """The link-preview summary a reader of `language` gets: the translation's, else the letter's."""
-    if language == letter.language:
-        return letter.summary
-    if not hasattr(letter, "translated_summaries"):
-        _attach_translations(letter)
-    return letter.translated_summaries.get(language) or letter.summary
+    return _for_reader(letter, language, "summary", letter.summary)
 
 
 def letter_addressees_for(letter: Letter, language: str) -> str:
     """Whom the letter addresses, in words for a reader of `language` (the translation's if set)."""
-    if language == letter.language:
-        return letter.addressees
-    if not hasattr(letter, "translated_addressees"):
-        _attach_translations(letter)
-    return letter.translated_addressees.get(language) or letter.addressees
+    return _for_reader(letter, language, "addressees", letter.addressees)
 
 
 def letter_version_read(letter: Letter, version_id, language: str) -> LetterVersion:
