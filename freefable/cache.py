@@ -13,6 +13,7 @@ import time
 import weakref
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.http import HttpResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -159,3 +160,70 @@ def bump(key: str, ttl: int) -> int | None:
         return backend.incr(key)
     except ValueError:
         return None
+
+
+# Responses that any reader may be handed (see SharedResponseMiddleware), for a second at most.
+SHARED_RESPONSE_TTL = 1.0
+shared_responses = LocalMemo(ttl=SHARED_RESPONSE_TTL)
+
+
+def _may_keep(response) -> bool:
+    """Would a shared cache keep this response for anyone, for at least SHARED_RESPONSE_TTL?
+    (The rule the proxy in front follows.) A whole 200 that says public with a shared lifetime,
+    sets no cookie and varies on nothing but the language."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    control = dict(_directive(part) for part in response.get("Cache-Control", "").split(","))
+    if "public" not in control or control.keys() & {"private", "no-cache", "no-store"}:
+        return False
+    lifetime = control.get("s-maxage", control.get("max-age", ""))
+    if not lifetime.isdigit() or int(lifetime) < SHARED_RESPONSE_TTL:
+        return False
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    return vary <= {"accept-language"}
+
+
+def _directive(part: str) -> tuple[str, str]:
+    name, _, value = part.strip().partition("=")
+    return name.lower(), value.strip('"')
+
+
+class SharedResponseMiddleware:
+    """A reader's repeat request for a shared page, answered from this worker's memory before
+    the rest of the middleware stack runs.
+
+    Under a surge most requests are the same few URLs from readers with no cookie. The proxy in
+    front (deploy/nginx.conf) keeps those pages for seconds; this does the same for one second
+    inside each worker, so the requests that reach it (no proxy, or the proxy refreshing) skip
+    the session, language, CSRF, authentication and message middleware whose work would produce
+    the same bytes. Django's own cache middleware is not used: it keeps nothing whose max-age is
+    0 (the site's pages say max-age=0, s-maxage=5) and rewrites the headers it keeps.
+
+    Only for a GET or HEAD with no cookie, no query string and no conditional header, keyed on
+    the method, scheme, host, path and the language Accept-Language picks; only a response the
+    whole stack produced and marked shareable (`_may_keep`). It sits first in MIDDLEWARE, so a
+    kept response already carries every header the stack adds. Staleness: a change to the
+    public list or the letter clears this worker's copies at once (`public_list_changed`,
+    `forget_letter`) and the other workers' within SHARED_RESPONSE_TTL seconds.
+    """
+
+    BYPASS = ("HTTP_COOKIE", "QUERY_STRING", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_AUTHORIZATION")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        if request.method not in ("GET", "HEAD") or any(meta.get(name) for name in self.BYPASS):
+            return self.get_response(request)
+        from django.utils.translation import get_language_from_request
+
+        key = (request.method, request.scheme, request.get_host(), request.path, get_language_from_request(request))
+        kept = shared_responses.get(key)
+        if kept is not None:
+            status, headers, content = kept
+            return HttpResponse(content, status=status, headers=headers)
+        response = self.get_response(request)
+        if _may_keep(response):
+            shared_responses.set(key, (response.status_code, dict(response.items()), response.content))
+        return response

@@ -114,6 +114,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a repeat request for a shared page is answered before the rest runs (freefable/cache.py).
+    "freefable.cache.SharedResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "freefable.csp.ConstantCSPMiddleware",

@@ -2,7 +2,7 @@ from django.core.cache import cache
 from django.http import Http404
 from django.utils.translation import gettext
 
-from freefable.cache import LocalMemo
+from freefable.cache import LocalMemo, shared_responses
 
 from .models import Letter, LetterTranslation, LetterVersion
 
@@ -35,6 +35,7 @@ def letter_get_published(*, slug: str | None = None) -> Letter:
 def forget_letter(*slugs: str) -> None:
     cache.delete_many([_key(None), *(_key(s) for s in slugs)])
     _local.clear()  # this worker at once; the others within LOCAL_TTL
+    shared_responses.clear()  # pages that show the letter (freefable/cache.py)
 
 
 def letter_get_open(*, slug: str) -> Letter:

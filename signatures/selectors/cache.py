@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
-from freefable.cache import LocalMemo
+from freefable.cache import LocalMemo, shared_responses
 
 KEEP = 24 * 3600  # how long a stale aggregate is kept, to serve while it is recomputed
 PAGE_TTL = 60  # seconds a page stays in Redis (the generation drops it sooner on a change)
@@ -59,6 +59,7 @@ def public_list_changed(letter_id: int) -> None:
     cache.set(_generation_key(letter_id), uuid.uuid4().hex[:12], None)
     cache.delete(count_key(letter_id))
     local.clear()  # this worker at once; the others within LOCAL_TTL
+    shared_responses.clear()  # the same for whole responses (freefable/cache.py)
 
 
 def cached_aggregate(key: str, fresh: float, compute):

@@ -14,6 +14,7 @@ the log. Appends run inside the caller's transaction: the leaves commit with the
 from django.db import connection, transaction
 from django.utils import timezone
 
+from freefable.cache import shared_responses
 from letter.models import Letter
 
 from .. import tlog
@@ -95,6 +96,11 @@ def _append(letter: Letter, leaves: list[tuple[str, str, str]], hashes: list[byt
     _insert(letter, old, leaves, hashes, created)
     head.size = old + len(leaves)
     head.save(update_fields=["size", "updated_at"])
+    # The log's public answers (its checkpoint above all) change: this worker's kept copies go
+    # now and again at commit (a request in between kept the old ones), the other workers'
+    # within a second (freefable/cache.py).
+    shared_responses.clear()
+    transaction.on_commit(shared_responses.clear)
     return head.size
 
 
