@@ -56,3 +56,25 @@ def test_login_failures_through_the_proxy_lock_out_only_the_guessing_visitor(ngi
     assert ok, "the moderator, at another address, must still get in"
     ok, page = log_in(nginx_proxy.url, attacker, PASSWORD)
     assert not ok and TOO_MANY in page
+
+
+def test_a_host_header_with_another_port_cannot_change_the_page_the_proxy_serves_others(nginx_proxy, letter):
+    """The letter page writes its own address (share link, og:url) from the Host header, port
+    included. A request naming another port must not leave that page in the cache for others."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    proxy = urlsplit(nginx_proxy.url)
+    path = letter.get_absolute_url()
+    forged = http.client.HTTPConnection(proxy.hostname, proxy.port, timeout=10)
+    forged.request("GET", path, headers={"Host": "127.0.0.1:6666", "Accept-Language": "en"})
+    answer = forged.getresponse()
+    assert answer.status == 200 and "127.0.0.1:6666" in answer.read().decode()
+    forged.close()
+    for _ in range(2):  # a miss then a hit, or two hits: never the forged port
+        status, headers, html = ProxyClient(address="127.0.0.3", headers={"Accept-Language": "en"}).request(
+            nginx_proxy.url + path
+        )
+        assert status == 200 and ":6666" not in html
+        assert f"{proxy.hostname}:{proxy.port}{path}" in html
+    assert headers["X-Cache-Status"] == "HIT"
